@@ -1,0 +1,244 @@
+"""The `tui-nn` command: opens the app, or runs `train`, `presets`, `devices`, `code`.
+
+Heavy imports (torch, textual) happen inside the commands that need them, so that `--help` is
+instant and the app can draw before torch is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from tui_nn import __version__
+from tui_nn.errors import TuiNnError
+
+COMMANDS = ("train", "presets", "devices")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-nn",
+        description="Learn and try neural networks in a terminal. "
+        "Without a command, opens the app (with PRESET_OR_FILE loaded if given).",
+        epilog="Commands: train, presets, devices. `tui-nn COMMAND --help` for each.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
+    parser.add_argument("preset", nargs="?", metavar="PRESET_OR_FILE", help="preset name or .toml file")
+    return parser
+
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tui-nn")
+    parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a preset headless and print its metrics")
+    train.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name (see `tui-nn presets`) or file")
+    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: the preset's)")
+    train.add_argument("--epochs", type=_positive_int, help="epoch budget")
+    train.add_argument("--seed", type=_seed, help="random seed")
+    train.add_argument("--lr", type=_positive_float, help="learning rate")
+    train.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    train.add_argument("--out", metavar="DIR", help="write preset.toml, metrics.jsonl, model.safetensors")
+    train.add_argument("--json", action="store_true", help="one JSON object a line; the last is the summary")
+
+    commands.add_parser("presets", help="list built-in and user presets")
+    commands.add_parser("devices", help="list the devices training can use")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in COMMANDS:
+            options = build_command_parser().parse_args(args)
+            handler = {"train": cmd_train, "presets": cmd_presets, "devices": cmd_devices}
+            return handler[options.command](options)
+        options = build_parser().parse_args(args)
+        return cmd_app(options)
+    except TuiNnError as error:
+        print(f"tui-nn: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tui-nn: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if os.environ.get("TUI_NN_DEBUG"):
+            raise
+        print(
+            f"tui-nn: unexpected error: {type(error).__name__}: {error} "
+            "(set TUI_NN_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def cmd_app(options: argparse.Namespace) -> int:
+    from tui_nn.ui.app import run_app
+
+    return run_app(options.preset)
+
+
+def cmd_presets(options: argparse.Namespace) -> int:
+    from tui_nn.presets import list_presets
+
+    infos = list_presets()
+    width = max((len(info.name) for info in infos), default=0)
+    for info in infos:
+        origin = "built-in" if info.builtin else "user"
+        print(f"{info.name:<{width}}  {origin:<8}  {info.description}")
+    return 0
+
+
+def cmd_devices(options: argparse.Namespace) -> int:
+    from tui_nn.devices import format_memory, list_devices
+
+    for device in list_devices():
+        print(f"{device.name:<8}  {format_memory(device.memory_bytes):>9}  {device.description}")
+    return 0
+
+
+def apply_overrides(preset: Any, options: argparse.Namespace) -> Any:
+    """The preset with the command line's --device, --epochs, --seed, --lr and --data applied."""
+    from dataclasses import replace
+
+    train = preset.train
+    if options.device is not None:
+        train = replace(train, device=options.device)
+    if options.epochs is not None:
+        train = replace(train, epochs=options.epochs)
+    if options.seed is not None:
+        train = replace(train, seed=options.seed)
+    if options.lr is not None:
+        train = replace(train, learning_rate=options.lr)
+    data = preset.data if options.data is None else replace(preset.data, path=options.data)
+    return replace(preset, train=train, data=data)
+
+
+def cmd_train(options: argparse.Namespace) -> int:
+    from tui_nn.presets import load_named, preset_from_dict, preset_to_dict
+
+    preset = apply_overrides(load_named(options.preset), options)
+    preset = preset_from_dict(preset_to_dict(preset), source="command line")  # validates overrides
+    import torch  # noqa: F401 - loaded here, after the cheap checks above
+
+    from tui_nn.engine import Trainer
+    from tui_nn.runs import RunFolder
+
+    run_folder = RunFolder(options.out) if options.out else None
+    reporter = _Reporter(json_lines=options.json, epochs=preset.train.epochs)
+
+    def on_event(event: dict[str, Any]) -> None:
+        if run_folder is not None:
+            run_folder.append_metrics(event)
+        reporter.event(event)
+
+    trainer = Trainer(preset, on_event=on_event)
+    if run_folder is not None:
+        run_folder.write_preset(preset)
+    try:
+        trainer.run()
+    finally:
+        reporter.close()
+    summary = trainer.summary()
+    if run_folder is not None:
+        run_folder.append_metrics(summary)
+        run_folder.save_model(trainer.network.state_dict())
+        run_folder.close()
+    reporter.summary(summary)
+    return 0
+
+
+class _Reporter:
+    """Progress as a bar on a terminal, plain lines when piped, or JSON lines."""
+
+    def __init__(self, *, json_lines: bool, epochs: int) -> None:
+        self.json_lines = json_lines
+        self.epochs = epochs
+        self.progress: Any = None
+        self._last_line = 0.0
+        if not json_lines and sys.stdout.isatty():
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("epoch {task.completed:>6.0f}/{task.total:.0f}"),
+                BarColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                transient=True,
+            )
+            self.task = self.progress.add_task("", total=epochs)
+            self.progress.start()
+
+    def event(self, event: dict[str, Any]) -> None:
+        if self.json_lines:
+            print(json.dumps(event), flush=True)
+            return
+        line = _describe(event)
+        if self.progress is not None:
+            self.progress.update(self.task, completed=event["epoch"], description=line)
+        elif time.monotonic() - self._last_line >= 1.0:
+            self._last_line = time.monotonic()
+            print(f"epoch {event['epoch']}/{self.epochs}  {line}", flush=True)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def summary(self, summary: dict[str, Any]) -> None:
+        if self.json_lines:
+            print(json.dumps(summary), flush=True)
+            return
+        print(
+            f"{summary['preset']}: {summary['message']} on {summary['device']}; "
+            f"{summary['epochs']} epochs, {summary['steps']} steps in {summary['elapsed_s']:.2f} s "
+            f"({summary['samples_per_s']:,.0f} samples/s)"
+        )
+        print("  " + _describe(summary))
+
+
+def _describe(metrics: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (("train_loss", "train loss"), ("test_loss", "test loss")):
+        if metrics.get(key) is not None:
+            parts.append(f"{label} {metrics[key]:.4g}")
+    for key, label in (("train_acc", "train acc"), ("test_acc", "test acc")):
+        if metrics.get(key) is not None:
+            parts.append(f"{label} {metrics[key]:.1%}")
+    return "  ".join(parts)

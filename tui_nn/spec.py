@@ -1,0 +1,87 @@
+"""The preset model: what a preset file says, as plain dataclasses (no torch, no textual).
+
+`presets.py` reads and writes these from TOML and validates them; the names allowed for
+activations, losses, optimizers, data sets and initialisations live here so that every
+part of the program (loader, model builder, UI choices) agrees on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+ACTIVATIONS = (
+    "identity",
+    "step",
+    "sign",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "gelu",
+    "softmax",
+)
+LOSSES = ("mse", "bce", "cross_entropy", "perceptron")
+OPTIMIZERS = ("sgd", "rmsprop", "adam")
+INITS = ("default", "zeros", "uniform", "normal")
+MODEL_KINDS = ("mlp", "perceptron")
+LOGIC_SETS = ("and", "or", "nand", "nor", "xor", "xnor", "not", "sprinkler")
+SYNTHETIC_SETS = ("circle", "gaussian", "xor-cloud", "spiral")
+DATA_SETS = LOGIC_SETS + SYNTHETIC_SETS + ("sine", "digits", "mnist", "csv")
+# Sets whose samples are drawn with noise; the UI offers the noise field only for these.
+NOISY_SETS = SYNTHETIC_SETS + ("sine",)
+
+
+@dataclass
+class DataSpec:
+    set: str = "xor"
+    test_fraction: float = 0.0  # share of samples held out for testing, split once by seed
+    samples: int | None = None  # sample count (synthetic sets) or a cap (digits, mnist, csv)
+    noise: float | None = None  # noise level of synthetic sets
+    seed: int | None = None  # data seed; the train seed when absent
+    path: str | None = None  # folder (mnist) or file (csv)
+    label_column: str | None = None  # csv: the label column's name or 0-based index; last if absent
+
+
+@dataclass
+class LayerSpec:
+    units: int = 1
+    activation: str = "identity"
+    trainable: bool = True  # false freezes the layer (random projections)
+    weights: list[list[float]] | None = None  # hand-set weights, one row per unit
+    bias: list[float] | None = None  # hand-set biases, one per unit
+
+
+@dataclass
+class ModelSpec:
+    kind: str = "mlp"
+    init: str = "default"
+    layers: list[LayerSpec] = field(default_factory=lambda: [LayerSpec()])
+
+
+@dataclass
+class TrainSpec:
+    loss: str = "mse"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    momentum: float = 0.0  # sgd only
+    weight_decay: float = 0.0
+    batch_size: int = 32
+    epochs: int = 100
+    shuffle: bool = True
+    seed: int = 0
+    device: str = "auto"
+    target_loss: float | None = None  # stop once the monitored loss is at or below this
+    target_accuracy: float | None = None  # stop once the monitored accuracy (0..1) reaches this
+    patience: int | None = None  # stop after this many epochs without a better monitored loss
+
+
+@dataclass
+class Preset:
+    name: str = "untitled"
+    description: str = ""
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    train: TrainSpec = field(default_factory=TrainSpec)
+    schema: int = SCHEMA_VERSION
