@@ -51,8 +51,15 @@ def _seed(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tui-nn",
         description="Learn and try neural networks in a terminal. "
         "Without a command, opens the app (with PRESET_OR_FILE loaded if given).",
@@ -64,9 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_command_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tui-nn")
+    parser = _Parser(prog="tui-nn")
     parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     train = commands.add_parser("train", help="train a preset headless and print its metrics")
     train.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name (see `tui-nn presets`) or file")

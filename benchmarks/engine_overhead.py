@@ -1,0 +1,100 @@
+"""Engine overhead: the engine's steps/s against a bare PyTorch loop on the same network, data,
+batch size and optimizer, measured alternately in one run.
+
+    python benchmarks/engine_overhead.py [--device cpu|cuda] [--presets xor mnist-like] [--rounds 5]
+
+Prints steps/s of each and their ratio (engine / bare; the target is >= 0.95). The figure is the
+median over rounds, which damps the noise of a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+
+import torch
+
+from tui_nn.engine import Trainer
+from tui_nn.presets import load_named
+
+
+def engine_preset(name: str, device: str, epochs: int):
+    preset = load_named(name)
+    train = dataclasses.replace(
+        preset.train, device=device, epochs=epochs, target_loss=None, target_accuracy=None, patience=None
+    )
+    return dataclasses.replace(preset, train=train)
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_engine(preset) -> tuple[float, int]:
+    trainer = Trainer(preset)
+    synchronize(trainer.device)
+    started = time.perf_counter()
+    trainer.run()
+    synchronize(trainer.device)
+    return time.perf_counter() - started, trainer.state.step
+
+
+def time_bare(preset) -> tuple[float, int]:
+    """What a person writes by hand: the same modules, tensors and optimizer, no engine."""
+    reference = Trainer(preset)  # only to build the identical network, data and loss
+    model, loss_fn = reference.head.train_net, reference.head.loss_fn
+    x, t = reference.x_train, reference.t_train
+    optimizer = reference._make_optimizer()
+    n, batch_size = len(x), reference.batch_size
+    generator = torch.Generator().manual_seed(preset.train.seed)
+    steps = 0
+    synchronize(reference.device)
+    started = time.perf_counter()
+    for _ in range(preset.train.epochs):
+        if batch_size >= n:
+            batches = [(x, t)]
+        else:
+            perm = torch.randperm(n, generator=generator).to(reference.device)
+            batches = ((x[i], t[i]) for i in (perm[s : s + batch_size] for s in range(0, n, batch_size)))
+        for xb, tb in batches:
+            loss = loss_fn(model(xb), tb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            steps += 1
+    synchronize(reference.device)
+    return time.perf_counter() - started, steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--presets", nargs="+", default=["xor", "mnist-like"])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, nargs="+", default=None, help="epochs per preset")
+    args = parser.parse_args()
+    default_epochs = {"xor": 3000, "mnist-like": 10}
+    print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}")
+    for i, name in enumerate(args.presets):
+        epochs = args.epochs[i] if args.epochs else default_epochs.get(name, 10)
+        preset = engine_preset(name, args.device, epochs)
+        time_engine(preset), time_bare(preset)  # warm-up: allocator, kernels, caches
+        engine_rates, bare_rates, ratios = [], [], []
+        for _ in range(args.rounds):
+            seconds, steps = time_engine(preset)
+            engine_rates.append(steps / seconds)
+            seconds, steps = time_bare(preset)
+            bare_rates.append(steps / seconds)
+            ratios.append(engine_rates[-1] / bare_rates[-1])
+        print(
+            f"{name:<12} engine {statistics.median(engine_rates):>9,.0f} steps/s   "
+            f"bare {statistics.median(bare_rates):>9,.0f} steps/s   "
+            f"ratio {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
