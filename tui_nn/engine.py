@@ -113,11 +113,11 @@ class Trainer:
         self._pending_eval: Evaluation | None = None
         self._reset_window()
 
-    def _make_optimizer(self) -> torch.optim.Optimizer:
+    def _make_optimizer(self) -> torch.optim.Optimizer | None:
         train = self.preset.train
         params = [p for p in self.network.parameters() if p.requires_grad]
         if not params:
-            raise TrainingError("every layer is frozen (trainable = false): nothing to train")
+            return None  # every layer frozen: a hand-wired network, evaluated as it is
         if train.optimizer == "sgd":
             return torch.optim.SGD(
                 params, lr=train.learning_rate, momentum=train.momentum, weight_decay=train.weight_decay
@@ -158,6 +158,9 @@ class Trainer:
         """One optimizer step (perceptron: one sample), then the epoch's end if it was the last."""
         if self.finished:
             return
+        if self.optimizer is None and not self.is_perceptron:
+            self._evaluate_frozen()
+            return
         started = time.perf_counter()
         if self.is_perceptron:
             self._perceptron_sample()
@@ -183,6 +186,10 @@ class Trainer:
         `should_pause()` (asked about every `check_interval_s`) says to pause."""
         state = self.state
         if self.finished:
+            return state
+        if self.optimizer is None and not self.is_perceptron:
+            self._evaluate_frozen()
+            self._emit()
             return state
         limit = self.preset.train.epochs if until_epoch is None else until_epoch
         state.status = "running"
@@ -366,6 +373,41 @@ class Trainer:
                 f"(best at epoch {state.best_epoch})",
                 converged=False,
             )
+
+    def _evaluate_frozen(self) -> None:
+        self._evaluate_and_check()
+        if self.finished:
+            return
+        result = self.state.last_eval
+        accuracy = f": {result.train_acc:.0%} of the training samples right" if result.train_acc is not None else ""
+        self._stop(
+            "frozen",
+            f"every layer is frozen (trainable = false), so there is nothing to train; "
+            f"the network as set gets{accuracy or ' the loss shown'}",
+            converged=result.train_acc == 1.0,
+        )
+
+    def set_weights(self, layers: list[dict[str, Any]]) -> None:
+        """Hand-set weights and biases, one dict per layer ({"weights": rows, "bias": list})."""
+        linears = list(self.network)[::2]
+        if len(layers) != len(linears):
+            raise TrainingError(f"expected weights for {len(linears)} layers, got {len(layers)}")
+        with torch.no_grad():
+            for index, (linear, given) in enumerate(zip(linears, layers, strict=True)):
+                for name, target in (("weights", linear.weight), ("bias", linear.bias)):
+                    if given.get(name) is None:
+                        continue
+                    value = torch.tensor(given[name], dtype=target.dtype)
+                    if value.shape != target.shape or not torch.isfinite(value).all():
+                        raise TrainingError(
+                            f"layer {index} {name}: expected finite numbers of shape "
+                            f"{tuple(target.shape)}, got {tuple(value.shape)}"
+                        )
+                    target.copy_(value.to(target.device))
+        if self.optimizer is not None:
+            self.optimizer = self._make_optimizer()  # moments of the old weights no longer apply
+        self._seen_weights.clear()
+        self.state.status = "paused" if self.state.status == "done" else self.state.status
 
     def _stop(self, reason: str, message: str, *, converged: bool = True) -> None:
         state = self.state

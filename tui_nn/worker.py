@@ -5,9 +5,11 @@ here, on its own core, so the app's process never imports torch and never stalls
 (the app went away) ends the process.
 
 Commands: {"cmd": "load", "preset": {...}}, "start", "pause", "epoch" (one more epoch),
-"reset", {"cmd": "lr", "value": x}, "quit".
-Events: "ready" (with the devices), "loaded" (data and network sizes), "metrics", "state",
-"summary", "error" (a one-line message).
+"reset", {"cmd": "lr", "value": x}, {"cmd": "views", "enabled": bool} (send snapshots),
+{"cmd": "set_weights", "layers": [{"weights": rows, "bias": list}, ...]}, "quit".
+Events: "ready" (with the devices), "loaded" (data and network sizes, and the data overview of
+`snapshot.data_overview`), "metrics", "state", "snapshot" (see `snapshot.take_snapshot`; only
+after "views" enabled them), "summary", "error" (a one-line message).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections import deque
 from typing import IO, Any
 
 from tui_nn.errors import TuiNnError
+
+SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 
 
 class Worker:
@@ -29,6 +34,8 @@ class Worker:
         self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._deferred: deque[dict[str, Any] | None] = deque()
         self._trainer: Any = None
+        self._views = False  # send snapshots for the lesson views
+        self._next_snapshot = 0.0
         self._reader = threading.Thread(target=self._read, args=(commands,), daemon=True)
         self._send_lock = threading.Lock()
 
@@ -98,8 +105,16 @@ class Worker:
             trainer = self._require_trainer()
             trainer.reset()
             self._send_state()
+            self._send_snapshot()
         elif name == "pause":
             self._send_state()
+        elif name == "views":
+            self._views = bool(command.get("enabled", True))
+            self._send_snapshot()
+        elif name == "set_weights":
+            self._require_trainer().set_weights(command["layers"])
+            self._send_state()
+            self._send_snapshot()
         else:
             self.send({"event": "error", "message": f"unknown command {name!r}"})
 
@@ -112,6 +127,7 @@ class Worker:
         from tui_nn.engine import Trainer
         from tui_nn.model import parameter_count
         from tui_nn.presets import preset_from_dict
+        from tui_nn.snapshot import data_overview
 
         self._trainer = None
         preset = preset_from_dict(preset_dict, source="the app")
@@ -130,9 +146,11 @@ class Worker:
                 "n_train": trainer.n_train,
                 "n_test": len(trainer.x_test),
                 "parameters": parameter_count(preset.model, data.n_features),
+                "overview": data_overview(trainer),
             }
         )
         self._send_state()
+        self._send_snapshot()
 
     def _run(self, until_epoch: int | None) -> None:
         trainer = self._require_trainer()
@@ -142,12 +160,15 @@ class Worker:
         self._send_state("running")
         trainer.run(until_epoch=until_epoch, should_pause=self._should_pause)
         self._send_state()
+        self._send_snapshot()
         if trainer.finished:
             self.send(trainer.summary())
 
     def _should_pause(self) -> bool:
         """Called by the engine about every 20 ms: apply learning-rate changes at once, and
         pause for anything else (it is handled once the engine has returned)."""
+        if self._views and time.monotonic() >= self._next_snapshot:
+            self._send_snapshot()
         while True:
             try:
                 command = self._inbox.get_nowait()
@@ -162,6 +183,14 @@ class Worker:
             if command is None or command.get("cmd") != "pause":
                 self._deferred.append(command)
             return True
+
+    def _send_snapshot(self) -> None:
+        if not self._views or self._trainer is None:
+            return
+        from tui_nn.snapshot import take_snapshot
+
+        self._next_snapshot = time.monotonic() + SNAPSHOT_INTERVAL_S
+        self.send(take_snapshot(self._trainer))
 
     def _send_state(self, status: str | None = None) -> None:
         trainer = self._trainer

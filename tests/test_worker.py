@@ -1,0 +1,120 @@
+"""The trainer process and the app's handle on it: the JSON-lines protocol end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tui_nn.presets import load_named, preset_to_dict
+from tui_nn.runner import TrainerProcess
+
+Event = dict[str, Any]
+
+
+class Session:
+    """A running trainer process whose events are read into a queue by a thread."""
+
+    def __init__(self) -> None:
+        self.process = TrainerProcess()
+        self.process.start()
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        for event in self.process.events():
+            self.events.put(event)
+
+    def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 30.0) -> Event:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if predicate(event):
+                return event
+        raise AssertionError("the expected event did not come")
+
+    def state(self, status: str) -> Event:
+        return self.wait_for(lambda e: e["event"] == "state" and e["status"] == status)
+
+
+@pytest.fixture
+def session():
+    session = Session()
+    yield session
+    session.process.stop()
+    assert not session.process.running
+
+
+def load(session: Session, name: str, **train: Any) -> None:
+    preset = load_named(name)
+    if train:
+        preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, **train))
+    session.process.send("load", preset=preset_to_dict(preset))
+
+
+def test_ready_lists_devices_then_trains_to_the_summary(session: Session) -> None:
+    ready = session.wait_for(lambda e: e["event"] == "ready")
+    assert ready["devices"][0]["name"] == "cpu"
+    load(session, "xor")
+    loaded = session.wait_for(lambda e: e["event"] == "loaded")
+    assert (loaded["n_features"], loaded["n_classes"], loaded["parameters"]) == (2, 2, 17)
+    assert loaded["overview"]["points"]["train"][3] == [1.0, 1.0, 0.0]
+    session.process.send("start")
+    summary = session.wait_for(lambda e: e["event"] == "summary")
+    assert summary["train_acc"] == 1.0 and summary["converged"]
+
+
+def test_pause_epoch_reset_and_learning_rate(session: Session) -> None:
+    load(session, "spiral", epochs=100_000)
+    session.state("idle")
+    session.process.send("start")
+    session.state("running")
+    session.process.send("lr", value=0.002)
+    session.wait_for(lambda e: e["event"] == "metrics" and e["lr"] == 0.002)
+    session.process.send("pause")
+    paused = session.state("paused")
+    session.process.send("epoch")
+    after = session.state("paused")
+    assert after["epoch"] == paused["epoch"] + 1
+    session.process.send("reset")
+    assert session.state("idle")["epoch"] == 0
+
+
+def test_views_send_snapshots_and_hand_set_weights_apply(session: Session) -> None:
+    load(session, "sprinkler")
+    session.process.send("views", enabled=True)
+    session.wait_for(lambda e: e["event"] == "snapshot")
+    session.process.send("set_weights", layers=[{"weights": [[1.0, 1.0]], "bias": [-1.5]}])
+    snapshot = session.wait_for(lambda e: e["event"] == "snapshot" and e["layers"][0]["bias"] == [-1.5])
+    assert snapshot["layers"][0]["weights"] == [[1.0, 1.0]]
+    assert len(snapshot["map"]["values"]) == snapshot["map"]["rows"]
+
+
+def test_bad_commands_are_errors_and_the_process_keeps_serving(session: Session) -> None:
+    session.process.send("start")
+    assert "no preset is loaded" in session.wait_for(lambda e: e["event"] == "error")["message"]
+    broken = preset_to_dict(load_named("xor"))
+    broken["train"]["device"] = "cuda:5"
+    session.process.send("load", preset=broken)
+    assert "cuda:5" in session.wait_for(lambda e: e["event"] == "error")["message"]
+    load(session, "nand")
+    session.process.send("start")
+    assert session.wait_for(lambda e: e["event"] == "summary")["converged"]
+
+
+def test_end_of_input_ends_the_process() -> None:
+    process = TrainerProcess()
+    process.start()
+    process._process.stdin.close()  # the app went away
+    events = list(process.events())
+    assert events[-1] == {"event": "exited", "returncode": 0, "stderr": ""} or events[-1]["returncode"] == 0
+    assert not process.running
