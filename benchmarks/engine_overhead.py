@@ -23,7 +23,12 @@ from tui_nn.presets import load_named
 def engine_preset(name: str, device: str, epochs: int):
     preset = load_named(name)
     train = dataclasses.replace(
-        preset.train, device=device, epochs=epochs, target_loss=None, target_accuracy=None, patience=None
+        preset.train,
+        device=device,
+        epochs=epochs,
+        target_loss=None,
+        target_accuracy=None,
+        patience=None,
     )
     return dataclasses.replace(preset, train=train)
 
@@ -58,7 +63,9 @@ def time_bare(preset) -> tuple[float, int]:
             batches = [(x, t)]
         else:
             perm = torch.randperm(n, generator=generator).to(reference.device)
-            batches = ((x[i], t[i]) for i in (perm[s : s + batch_size] for s in range(0, n, batch_size)))
+            batches = (
+                (x[i], t[i]) for i in (perm[s : s + batch_size] for s in range(0, n, batch_size))
+            )
         for xb, tb in batches:
             loss = loss_fn(model(xb), tb)
             optimizer.zero_grad(set_to_none=True)

@@ -16,8 +16,17 @@ from tui_nn import __version__
 from tui_nn.cli import main
 
 SUMMARY_KEYS = {
-    "preset", "device", "epochs", "steps", "train_loss", "test_loss", "train_acc", "test_acc",
-    "elapsed_s", "samples_per_s", "converged",
+    "preset",
+    "device",
+    "epochs",
+    "steps",
+    "train_loss",
+    "test_loss",
+    "train_acc",
+    "test_acc",
+    "elapsed_s",
+    "samples_per_s",
+    "converged",
 }
 
 

@@ -92,7 +92,9 @@ def test_mnist_like_reaches_97_percent_on_held_out_digits() -> None:
 
 def test_mlp_on_real_mnist_reaches_95_percent(mnist_folder) -> None:
     preset = load_named("mnist")
-    preset = dataclasses.replace(preset, data=dataclasses.replace(preset.data, path=str(mnist_folder)))
+    preset = dataclasses.replace(
+        preset, data=dataclasses.replace(preset.data, path=str(mnist_folder))
+    )
     trainer = Trainer(preset)
     assert (trainer.n_train, len(trainer.x_test)) == (8000, 2000)
     trainer.run()
@@ -149,7 +151,9 @@ def test_diverging_run_stops_at_once_with_advice() -> None:
     trainer.run()
     summary = trainer.summary()
     assert summary["status"] == "diverged"
-    assert "diverged at step" in summary["message"] and "smaller learning rate" in summary["message"]
+    assert (
+        "diverged at step" in summary["message"] and "smaller learning rate" in summary["message"]
+    )
     assert trainer.state.step < 50
 
 

@@ -94,7 +94,9 @@ def test_views_send_snapshots_and_hand_set_weights_apply(session: Session) -> No
     session.process.send("views", enabled=True)
     session.wait_for(lambda e: e["event"] == "snapshot")
     session.process.send("set_weights", layers=[{"weights": [[1.0, 1.0]], "bias": [-1.5]}])
-    snapshot = session.wait_for(lambda e: e["event"] == "snapshot" and e["layers"][0]["bias"] == [-1.5])
+    snapshot = session.wait_for(
+        lambda e: e["event"] == "snapshot" and e["layers"][0]["bias"] == [-1.5]
+    )
     assert snapshot["layers"][0]["weights"] == [[1.0, 1.0]]
     assert len(snapshot["map"]["values"]) == snapshot["map"]["rows"]
 
@@ -116,5 +118,8 @@ def test_end_of_input_ends_the_process() -> None:
     process.start()
     process._process.stdin.close()  # the app went away
     events = list(process.events())
-    assert events[-1] == {"event": "exited", "returncode": 0, "stderr": ""} or events[-1]["returncode"] == 0
+    assert (
+        events[-1] == {"event": "exited", "returncode": 0, "stderr": ""}
+        or events[-1]["returncode"] == 0
+    )
     assert not process.running

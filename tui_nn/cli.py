@@ -18,7 +18,7 @@ from typing import Any
 from tui_nn import __version__
 from tui_nn.errors import TuiNnError
 
-COMMANDS = ("train", "presets", "devices")
+COMMANDS = ("train", "presets", "devices", "runs", "code")
 
 
 def _positive_float(text: str) -> float:
@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Commands: train, presets, devices. `tui-nn COMMAND --help` for each.",
     )
     parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
-    parser.add_argument("preset", nargs="?", metavar="PRESET_OR_FILE", help="preset name or .toml file")
+    parser.add_argument(
+        "preset", nargs="?", metavar="PRESET_OR_FILE", help="preset name or .toml file"
+    )
     return parser
 
 
@@ -78,17 +80,42 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
 
     train = commands.add_parser("train", help="train a preset headless and print its metrics")
-    train.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name (see `tui-nn presets`) or file")
+    train.add_argument(
+        "preset",
+        nargs="?",
+        metavar="PRESET_OR_FILE",
+        help="preset name (see `tui-nn presets`) or file",
+    )
+    train.add_argument(
+        "--resume", metavar="RUN", help="continue a run (id from `tui-nn runs`, path, or latest)"
+    )
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: the preset's)")
     train.add_argument("--epochs", type=_positive_int, help="epoch budget")
     train.add_argument("--seed", type=_seed, help="random seed")
     train.add_argument("--lr", type=_positive_float, help="learning rate")
     train.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
-    train.add_argument("--out", metavar="DIR", help="write preset.toml, metrics.jsonl, model.safetensors")
-    train.add_argument("--json", action="store_true", help="one JSON object a line; the last is the summary")
+    train.add_argument(
+        "--out",
+        metavar="DIR",
+        help="the run folder (default: a new folder in the user's runs folder)",
+    )
+    train.add_argument(
+        "--checkpoint-every",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between checkpoints (default 30; also at the end)",
+    )
+    train.add_argument(
+        "--json", action="store_true", help="one JSON object a line; the last is the summary"
+    )
 
     commands.add_parser("presets", help="list built-in and user presets")
     commands.add_parser("devices", help="list the devices training can use")
+    commands.add_parser("runs", help="list training runs, newest first")
+    code = commands.add_parser("code", help="print the preset as a standalone PyTorch script")
+    code.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name or .toml file")
+    code.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
     return parser
 
 
@@ -97,7 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in COMMANDS:
             options = build_command_parser().parse_args(args)
-            handler = {"train": cmd_train, "presets": cmd_presets, "devices": cmd_devices}
+            handler = {
+                "train": cmd_train,
+                "presets": cmd_presets,
+                "devices": cmd_devices,
+                "runs": cmd_runs,
+                "code": cmd_code,
+            }
             return handler[options.command](options)
         options = build_parser().parse_args(args)
         return cmd_app(options)
@@ -143,6 +176,20 @@ def cmd_devices(options: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_code(options: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from tui_nn.codegen import export_script
+    from tui_nn.presets import load_named, preset_from_dict, preset_to_dict
+
+    preset = load_named(options.preset)
+    if options.data is not None:
+        preset = replace(preset, data=replace(preset.data, path=options.data))
+        preset = preset_from_dict(preset_to_dict(preset), source="command line")
+    sys.stdout.write(export_script(preset))
+    return 0
+
+
 def apply_overrides(preset: Any, options: argparse.Namespace) -> Any:
     """The preset with the command line's --device, --epochs, --seed, --lr and --data applied."""
     from dataclasses import replace
@@ -160,38 +207,127 @@ def apply_overrides(preset: Any, options: argparse.Namespace) -> Any:
     return replace(preset, train=train, data=data)
 
 
-def cmd_train(options: argparse.Namespace) -> int:
-    from tui_nn.presets import load_named, preset_from_dict, preset_to_dict
+def cmd_runs(options: argparse.Namespace) -> int:
+    from tui_nn.runs import list_runs, runs_root
 
-    preset = apply_overrides(load_named(options.preset), options)
+    runs = list_runs()
+    if not runs:
+        print(f"no runs yet in {runs_root()}")
+        return 0
+    print(f"{'run':<40} {'preset':<22} {'status':<11} {'epochs':>7} {'best test':>9}  started")
+    for run in runs:
+        best = f"{run.best_test_acc:.1%}" if run.best_test_acc is not None else "-"
+        print(
+            f"{run.id:<40} {run.preset[:22]:<22} {run.status:<11} {run.epochs:>7} {best:>9}  {run.started}"
+        )
+    return 0
+
+
+def cmd_train(options: argparse.Namespace) -> int:
+    from tui_nn.presets import load_named, load_preset, preset_from_dict, preset_to_dict
+    from tui_nn.runs import RunFolder, resolve_run
+
+    if options.resume is not None:
+        if options.preset is not None:
+            raise TuiNnError("give either PRESET_OR_FILE or --resume RUN, not both")
+        run_path = resolve_run(options.resume)
+        preset = load_preset(run_path / "preset.toml")
+        if not (run_path / "checkpoint.safetensors").is_file():
+            raise TuiNnError(f"run {run_path.name} has no checkpoint to resume from")
+    elif options.preset is None:
+        raise TuiNnError("name a preset to train (see `tui-nn presets`) or --resume RUN")
+    else:
+        preset = load_named(options.preset)
+    preset = apply_overrides(preset, options)
     preset = preset_from_dict(preset_to_dict(preset), source="command line")  # validates overrides
     import torch  # noqa: F401 - loaded here, after the cheap checks above
 
     from tui_nn.engine import Trainer
-    from tui_nn.runs import RunFolder
 
-    run_folder = RunFolder(options.out) if options.out else None
+    if options.resume is not None:
+        run_folder = RunFolder(run_path, resume=True)
+    elif options.out:
+        run_folder = RunFolder(options.out)
+    else:
+        run_folder = RunFolder.create(preset)
     reporter = _Reporter(json_lines=options.json, epochs=preset.train.epochs)
 
     def on_event(event: dict[str, Any]) -> None:
-        if run_folder is not None:
-            run_folder.append_metrics(event)
+        run_folder.append_metrics(event)
         reporter.event(event)
 
-    trainer = Trainer(preset, on_event=on_event)
-    if run_folder is not None:
-        run_folder.write_preset(preset)
-    try:
-        trainer.run()
-    finally:
-        reporter.close()
+    next_checkpoint = time.monotonic() + options.checkpoint_every
+
+    def on_epoch_end(trainer: Any) -> None:
+        nonlocal next_checkpoint
+        if time.monotonic() >= next_checkpoint:
+            run_folder.save_checkpoint(trainer)
+            next_checkpoint = time.monotonic() + options.checkpoint_every
+
+    trainer = Trainer(preset, on_event=on_event, on_epoch_end=on_epoch_end)
+    if options.resume is not None:
+        from tui_nn.checkpoint import restore_checkpoint
+
+        restore_checkpoint(trainer, run_folder.checkpoint_path)
+    run_folder.start(preset, str(trainer.device))
+    with _StopSignals() as stop:
+        try:
+            trainer.run(should_pause=stop.requested)
+        finally:
+            reporter.close()
     summary = trainer.summary()
-    if run_folder is not None:
-        run_folder.append_metrics(summary)
-        run_folder.save_model(trainer.network.state_dict())
+    if trainer.state.status != "diverged" and trainer.state.epoch > 0:
+        run_folder.save_checkpoint(trainer)
+    if stop.signal_name is not None:
+        run_folder.update(status="stopped", message=f"stopped by {stop.signal_name}")
         run_folder.close()
+        print(
+            f"tui-nn: stopped by {stop.signal_name} at epoch {trainer.state.epoch}; "
+            f"resume with `tui-nn train --resume {run_folder.path.name}`",
+            file=sys.stderr,
+        )
+        return 130 if stop.signal_name == "SIGINT" else 143
+    run_folder.append_metrics(summary)
+    run_folder.save_model(trainer.network.state_dict())
+    run_folder.update(
+        status=summary["status"], message=summary["message"], epochs=summary["epochs"]
+    )
+    run_folder.close()
     reporter.summary(summary)
+    if not options.json:
+        print(f"  run folder: {run_folder.path}")
     return 0
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM ask the run to stop at the next check, so it can save a checkpoint."""
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def requested(self) -> bool:
+        return self.signal_name is not None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        import signal
+
+        if self.signal_name is not None:  # a second signal: stop now
+            raise KeyboardInterrupt
+        self.signal_name = signal.Signals(signum).name
+
+    def __enter__(self) -> _StopSignals:
+        import signal
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 class _Reporter:

@@ -57,7 +57,9 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cpu")
     if name == "mps":
         if not _mps_available():
-            raise DeviceError(f"device 'mps' is not available here (devices here: {_available_names()})")
+            raise DeviceError(
+                f"device 'mps' is not available here (devices here: {_available_names()})"
+            )
         return torch.device("mps")
     if not torch.cuda.is_available():
         raise DeviceError(

@@ -60,15 +60,23 @@ class Trainer:
         *,
         dataset: Dataset | None = None,
         on_event: EventSink | None = None,
+        on_epoch_end: Callable[[Trainer], None] | None = None,
         event_interval_s: float = 0.1,
     ) -> None:
         self.preset = preset
+        self.on_epoch_end = (
+            on_epoch_end  # e.g. checkpoints: an epoch's end is a point to resume from
+        )
         self.device = resolve_device(preset.train.device)
         self.on_event = on_event
         self.event_interval_s = event_interval_s
-        self.dataset = dataset if dataset is not None else load_dataset(preset.data, preset.train.seed)
+        self.dataset = (
+            dataset if dataset is not None else load_dataset(preset.data, preset.train.seed)
+        )
         self._split_seed = preset.data.seed if preset.data.seed is not None else preset.train.seed
-        train_idx, test_idx = split_indices(len(self.dataset), preset.data.test_fraction, self._split_seed)
+        train_idx, test_idx = split_indices(
+            len(self.dataset), preset.data.test_fraction, self._split_seed
+        )
         # Membership comes from the seed; the order stays the data's own (truth-table order).
         train_idx, test_idx = train_idx.sort().values, test_idx.sort().values
         self.x_train = self.dataset.x[train_idx].to(self.device)
@@ -120,10 +128,15 @@ class Trainer:
             return None  # every layer frozen: a hand-wired network, evaluated as it is
         if train.optimizer == "sgd":
             return torch.optim.SGD(
-                params, lr=train.learning_rate, momentum=train.momentum, weight_decay=train.weight_decay
+                params,
+                lr=train.learning_rate,
+                momentum=train.momentum,
+                weight_decay=train.weight_decay,
             )
         if train.optimizer == "rmsprop":
-            return torch.optim.RMSprop(params, lr=train.learning_rate, weight_decay=train.weight_decay)
+            return torch.optim.RMSprop(
+                params, lr=train.learning_rate, weight_decay=train.weight_decay
+            )
         return torch.optim.Adam(params, lr=train.learning_rate, weight_decay=train.weight_decay)
 
     def _reset_window(self) -> None:
@@ -300,9 +313,10 @@ class Trainer:
             errors = self._epoch_errors
             self._epoch_errors = 0
             self._evaluate_and_check(perceptron_errors=errors)
-            return
-        if state.epoch % self.eval_every_epochs == 0:
+        elif state.epoch % self.eval_every_epochs == 0:
             self._evaluate_and_check()
+        if self.on_epoch_end is not None and state.status != "diverged":
+            self.on_epoch_end(self)
 
     # -- evaluation and stop rules ----------------------------------------------------------
 
@@ -344,7 +358,9 @@ class Trainer:
         train = self.preset.train
         if perceptron_errors is not None:
             if perceptron_errors == 0:
-                self._stop("converged", f"converged: no misclassified samples in epoch {state.epoch}")
+                self._stop(
+                    "converged", f"converged: no misclassified samples in epoch {state.epoch}"
+                )
             elif state.stop_reason == "cycling":
                 self._stop(
                     "not_separable",
@@ -365,7 +381,10 @@ class Trainer:
             and monitored_acc is not None
             and monitored_acc >= train.target_accuracy
         ):
-            self._stop("target_accuracy", f"reached the target {which} accuracy {train.target_accuracy:.0%}")
+            self._stop(
+                "target_accuracy",
+                f"reached the target {which} accuracy {train.target_accuracy:.0%}",
+            )
         elif train.patience is not None and state.epoch - state.best_epoch >= train.patience:
             self._stop(
                 "patience",
@@ -379,7 +398,11 @@ class Trainer:
         if self.finished:
             return
         result = self.state.last_eval
-        accuracy = f": {result.train_acc:.0%} of the training samples right" if result.train_acc is not None else ""
+        accuracy = (
+            f": {result.train_acc:.0%} of the training samples right"
+            if result.train_acc is not None
+            else ""
+        )
         self._stop(
             "frozen",
             f"every layer is frozen (trainable = false), so there is nothing to train; "
@@ -411,7 +434,12 @@ class Trainer:
 
     def _stop(self, reason: str, message: str, *, converged: bool = True) -> None:
         state = self.state
-        state.status, state.stop_reason, state.message, state.converged = "done", reason, message, converged
+        state.status, state.stop_reason, state.message, state.converged = (
+            "done",
+            reason,
+            message,
+            converged,
+        )
         state.stops.append({"epoch": state.epoch, "step": state.step, "reason": reason})
 
     def _finish_budget(self) -> None:
@@ -477,7 +505,9 @@ class Trainer:
             )
             self._pending_eval = None
         self._reset_window()
-        if self.on_event is not None and (train_loss is not None or pending is not None or self.finished):
+        if self.on_event is not None and (
+            train_loss is not None or pending is not None or self.finished
+        ):
             self.on_event(event)
 
     def summary(self) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def build_head(preset: Preset, network: nn.Sequential, data: Dataset) -> TaskHea
     if data.task == "regression":
         if loss != "mse" or out_units != 1:
             raise TrainingError(
-                f"data set {data.name!r} is a regression task: use loss = \"mse\" and one output unit"
+                f'data set {data.name!r} is a regression task: use loss = "mse" and one output unit'
             )
         return TaskHead(network, F.mse_loss, data.y.float().reshape(-1, 1), None, False, False)
 
@@ -151,7 +151,7 @@ def build_head(preset: Preset, network: nn.Sequential, data: Dataset) -> TaskHea
         if out_units != n_classes or out_activation not in ("identity", "softmax"):
             raise TrainingError(
                 f"cross_entropy needs an output layer of {n_classes} units (one per class) with "
-                f"activation \"softmax\" or \"identity\"; this one has {out_units} units and "
+                f'activation "softmax" or "identity"; this one has {out_units} units and '
                 f"{out_activation!r}"
             )
         return TaskHead(without_last, F.cross_entropy, data.y.long(), None, True, False)
@@ -165,28 +165,42 @@ def build_head(preset: Preset, network: nn.Sequential, data: Dataset) -> TaskHea
     if loss == "bce":
         if out_activation == "sigmoid":
             return TaskHead(
-                without_last, F.binary_cross_entropy_with_logits, data.y.float().reshape(-1, 1),
-                0.0, True, False,
+                without_last,
+                F.binary_cross_entropy_with_logits,
+                data.y.float().reshape(-1, 1),
+                0.0,
+                True,
+                False,
             )
         if out_activation == "identity":
             return TaskHead(
-                network, F.binary_cross_entropy_with_logits, data.y.float().reshape(-1, 1),
-                0.0, True, False,
+                network,
+                F.binary_cross_entropy_with_logits,
+                data.y.float().reshape(-1, 1),
+                0.0,
+                True,
+                False,
             )
         raise TrainingError(
-            f"bce needs an output activation of \"sigmoid\" (or \"identity\" for logits), not "
+            f'bce needs an output activation of "sigmoid" (or "identity" for logits), not '
             f"{out_activation!r}"
         )
     if loss == "perceptron":
         if out_activation not in ("sign", "step", "identity"):
             raise TrainingError(
-                "the perceptron criterion needs an output activation of \"sign\", \"step\" or "
-                f"\"identity\", not {out_activation!r}"
+                'the perceptron criterion needs an output activation of "sign", "step" or '
+                f'"identity", not {out_activation!r}'
             )
         signed = data.y.float().reshape(-1, 1) * 2 - 1
         train_net = network if out_activation == "identity" else without_last
         return TaskHead(
-            train_net, _perceptron_criterion, signed, 0.0, True, True, strict=out_activation == "sign"
+            train_net,
+            _perceptron_criterion,
+            signed,
+            0.0,
+            True,
+            True,
+            strict=out_activation == "sign",
         )
 
     # mse on classes: one output for two classes, or one output per class (one-hot).

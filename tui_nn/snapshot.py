@@ -143,14 +143,18 @@ def _rounded_rows(values: torch.Tensor) -> list[list[float]]:
 
 
 def _curve(trainer: Trainer) -> dict[str, Any]:
-    (low, high), = _bounds(trainer.dataset.x)
+    ((low, high),) = _bounds(trainer.dataset.x)
     xs = torch.linspace(low, high, CURVE_POINTS, device=trainer.device).reshape(-1, 1)
     ys = trainer.network(xs)[:, 0]
     return {"x": [round(v, 4) for v in xs[:, 0].tolist()], "y": [round(v, 4) for v in ys.tolist()]}
 
 
 def _predictions(trainer: Trainer) -> dict[str, Any]:
-    x, y = (trainer.x_test, trainer.y_test) if len(trainer.x_test) else (trainer.x_train, trainer.y_train)
+    x, y = (
+        (trainer.x_test, trainer.y_test)
+        if len(trainer.x_test)
+        else (trainer.x_train, trainer.y_train)
+    )
     predicted = trainer.head.predict(trainer.head.train_net(x))
     n = trainer.dataset.n_classes
     confusion = torch.bincount(y * n + predicted, minlength=n * n).reshape(n, n)

@@ -86,7 +86,12 @@ class Worker:
                 self.send({"event": "error", "message": str(error)})
                 self._send_state()
             except Exception as error:  # noqa: BLE001 - report, keep serving
-                self.send({"event": "error", "message": f"unexpected error: {type(error).__name__}: {error}"})
+                self.send(
+                    {
+                        "event": "error",
+                        "message": f"unexpected error: {type(error).__name__}: {error}",
+                    }
+                )
                 self._send_state()
 
     def _handle(self, command: dict[str, Any]) -> None:
