@@ -78,7 +78,8 @@ def test_piped_output_is_plain_lines() -> None:
     result = run_cli("train", "sprinkler")
     assert result.returncode == 0
     assert "\x1b[" not in result.stdout
-    assert "converged" in result.stdout.splitlines()[-2]
+    assert "converged: no misclassified samples" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("  run folder: ")
 
 
 @pytest.mark.parametrize(
