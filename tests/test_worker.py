@@ -123,3 +123,41 @@ def test_end_of_input_ends_the_process() -> None:
         or events[-1]["returncode"] == 0
     )
     assert not process.running
+
+
+def test_a_run_writes_its_folder(session: Session) -> None:
+    load(session, "circle", epochs=5)
+    session.process.send("start")
+    run = session.wait_for(lambda e: e["event"] == "run")
+    session.wait_for(lambda e: e["event"] == "summary")
+    from pathlib import Path
+
+    from tui_nn.runs import read_run_info
+
+    folder = Path(run["path"])
+    deadline = time.monotonic() + 10
+    while read_run_info(folder).get("status") != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (folder / "checkpoint.safetensors").is_file() and (folder / "model.safetensors").is_file()
+    assert (folder / "metrics.jsonl").read_text().count("\n") >= 2
+
+
+def test_sigterm_saves_a_checkpoint_and_ends(session: Session) -> None:
+    import signal
+    from pathlib import Path
+
+    from tui_nn.checkpoint import read_checkpoint
+    from tui_nn.runs import read_run_info
+
+    load(session, "spiral", epochs=100_000)
+    session.process.send("start")
+    run = session.wait_for(lambda e: e["event"] == "run")
+    session.wait_for(lambda e: e["event"] == "metrics")
+    started = time.monotonic()
+    session.process._process.send_signal(signal.SIGTERM)
+    assert session.wait_for(lambda e: e["event"] == "exited")["returncode"] == 0
+    assert time.monotonic() - started < 3
+    folder = Path(run["path"])
+    assert read_run_info(folder)["status"] == "stopped"
+    assert read_checkpoint(folder / "checkpoint.safetensors")[1]["step"] > 0

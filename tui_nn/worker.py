@@ -7,7 +7,7 @@ here, on its own core, so the app's process never imports torch and never stalls
 Commands: {"cmd": "load", "preset": {...}}, "start", "pause", "epoch" (one more epoch),
 "reset", {"cmd": "lr", "value": x}, {"cmd": "views", "enabled": bool} (send snapshots),
 {"cmd": "set_weights", "layers": [{"weights": rows, "bias": list}, ...]}, "quit".
-Events: "ready" (with the devices), "loaded" (data and network sizes, and the data overview of
+Events: "ready" (with the devices), "run" (the run folder, at a run's first start), "loaded" (data and network sizes, and the data overview of
 `snapshot.data_overview`), "metrics", "state", "snapshot" (see `snapshot.take_snapshot`; only
 after "views" enabled them), "summary", "error" (a one-line message).
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from typing import IO, Any
 from tui_nn.errors import TuiNnError
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
+CHECKPOINT_INTERVAL_S = 30.0
 
 
 class Worker:
@@ -36,6 +38,9 @@ class Worker:
         self._trainer: Any = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
+        self._run_folder: Any = None  # the folder of the run in progress, made at its first start
+        self._next_checkpoint = 0.0
+        self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._reader = threading.Thread(target=self._read, args=(commands,), daemon=True)
         self._send_lock = threading.Lock()
 
@@ -78,7 +83,8 @@ class Worker:
         self.send({"event": "ready", "devices": devices, "pid": os.getpid()})
         while True:
             command = self._next_command()
-            if command is None or command.get("cmd") == "quit":
+            if command is None or command.get("cmd") == "quit" or self.stop_requested:
+                self._close_run("stopped")
                 return
             try:
                 self._handle(command)
@@ -108,6 +114,7 @@ class Worker:
             self._run(trainer.state.epoch + 1)
         elif name == "reset":
             trainer = self._require_trainer()
+            self._close_run("stopped")
             trainer.reset()
             self._send_state()
             self._send_snapshot()
@@ -134,9 +141,10 @@ class Worker:
         from tui_nn.presets import preset_from_dict
         from tui_nn.snapshot import data_overview
 
+        self._close_run("stopped")
         self._trainer = None
         preset = preset_from_dict(preset_dict, source="the app")
-        trainer = Trainer(preset, on_event=self.send)
+        trainer = Trainer(preset, on_event=self._on_event, on_epoch_end=self._on_epoch_end)
         self._trainer = trainer
         data = trainer.dataset
         self.send(
@@ -162,16 +170,62 @@ class Worker:
         if trainer.finished:
             self._send_state()
             return
+        if self._run_folder is None:
+            self._open_run()
         self._send_state("running")
         trainer.run(until_epoch=until_epoch, should_pause=self._should_pause)
         self._send_state()
         self._send_snapshot()
         if trainer.finished:
-            self.send(trainer.summary())
+            summary = trainer.summary()
+            self.send(summary)
+            self._run_folder.append_metrics(summary)
+            self._close_run(trainer.state.status, message=trainer.state.message)
+        else:
+            self._run_folder.update(status="paused", epochs=trainer.state.epoch)
+
+    # -- the run folder ---------------------------------------------------------------------
+
+    def _open_run(self) -> None:
+        from tui_nn.runs import RunFolder
+
+        trainer = self._trainer
+        self._run_folder = RunFolder.create(trainer.preset)
+        self._run_folder.start(trainer.preset, str(trainer.device))
+        self._next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
+        self.send({"event": "run", "path": str(self._run_folder.path)})
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if self._run_folder is not None:
+            self._run_folder.append_metrics(event)
+        self.send(event)
+
+    def _on_epoch_end(self, trainer: Any) -> None:
+        if self._run_folder is not None and time.monotonic() >= self._next_checkpoint:
+            self._run_folder.save_checkpoint(trainer)
+            self._next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
+
+    def _close_run(self, status: str, message: str = "") -> None:
+        """Checkpoint the run (unless it diverged: the last good checkpoint stays) and close it."""
+        folder, trainer = self._run_folder, self._trainer
+        if folder is None:
+            return
+        self._run_folder = None
+        try:
+            if trainer is not None and trainer.state.status != "diverged" and trainer.state.step:
+                folder.save_checkpoint(trainer)
+                folder.save_model(trainer.network.state_dict())
+            folder.update(status=status, message=message, epochs=trainer.state.epoch if trainer else 0)
+        except TuiNnError as error:
+            self.send({"event": "error", "message": str(error)})
+        finally:
+            folder.close()
 
     def _should_pause(self) -> bool:
         """Called by the engine about every 20 ms: apply learning-rate changes at once, and
         pause for anything else (it is handled once the engine has returned)."""
+        if self.stop_requested:
+            return True
         if self._views and time.monotonic() >= self._next_snapshot:
             self._send_snapshot()
         while True:
@@ -220,8 +274,16 @@ def main() -> None:
     # Events own the real stdout; anything else printed goes to stderr and cannot corrupt them.
     events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
     sys.stdout = sys.stderr
+    worker = Worker(sys.stdin, events)
+
+    def request_stop(signum: int, frame: Any) -> None:
+        worker.stop_requested = True
+        worker._inbox.put(None)  # wake the main loop when it is idle
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     try:
-        Worker(sys.stdin, events).serve()
+        worker.serve()
     except KeyboardInterrupt:
         pass
     except BrokenPipeError:
