@@ -1,0 +1,120 @@
+"""The app's speed, measured in a pseudo-terminal as a user's terminal sees it.
+
+    python benchmarks/ui_bench.py [--rounds 5] [--seconds 8]
+
+- startup: launch to the first frame (the footer's "Quit" on screen), tui-nn against a bare Textual
+  app in the same run (target: <= 0.5 s and <= 2x the bare app), and the UI process's memory;
+- training inside the app against a bare PyTorch loop on the same network and data (target >= 0.9x),
+  for xor and mnist-like, read from the run folder's metrics.jsonl;
+- responsiveness while training: key press (F1, help) to the help screen shown, p50/p95 (<= 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine_overhead import engine_preset, time_bare  # noqa: E402
+from pty_app import PtyApp  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+F1, ESCAPE, SPACE = b"\x1bOP", b"\x1b", b" "
+
+
+def first_frame(argv: list[str], env: dict) -> tuple[float, float]:
+    app = PtyApp(argv, env=env)
+    try:
+        app.wait_for("Quit", timeout=30)
+        seconds = time.perf_counter() - app.started
+        app.drain(1.0)
+        return seconds, app.rss_mb()
+    finally:
+        app.close()
+
+
+def bench_startup(rounds: int, env: dict) -> None:
+    ours, bare, memory = [], [], []
+    for _ in range(rounds):
+        seconds, rss = first_frame([sys.executable, "-m", "tui_nn", "xor"], env)
+        ours.append(seconds)
+        memory.append(rss)
+        bare.append(first_frame([sys.executable, str(HERE / "bare_textual_app.py")], env)[0])
+    ratios = [a / b for a, b in zip(ours, bare, strict=True)]
+    print(
+        f"startup      tui-nn {statistics.median(ours) * 1000:6.0f} ms   bare textual "
+        f"{statistics.median(bare) * 1000:6.0f} ms   ratio {statistics.median(ratios):.2f}   "
+        f"UI process {statistics.median(memory):.0f} MB resident"
+    )
+
+
+def write_preset(folder: Path, name: str, epochs: int) -> Path:
+    from tui_nn.presets import save_preset
+
+    path = folder / f"bench-{name}.toml"
+    save_preset(engine_preset(name, "cpu", epochs), path)
+    return path
+
+
+def bench_training(name: str, epochs: int, seconds: float, env: dict, folder: Path) -> None:
+    preset_file = write_preset(folder, name, epochs)
+    app = PtyApp([sys.executable, "-m", "tui_nn", str(preset_file)], env=env)
+    latencies: list[float] = []
+    try:
+        app.wait_for("Quit")
+        app.drain(4.0)  # the trainer process imports torch and loads the preset
+        app.press(SPACE)
+        app.drain(1.0)
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:  # press F1 / Escape while it trains
+            mark = len(app.output)
+            app.press(F1)
+            latencies.append(app.wait_for("this key reference", timeout=5, since=mark))
+            app.drain(0.15)
+            app.press(ESCAPE)
+            app.drain(0.3)
+        rss = app.rss_mb()
+    finally:
+        app.close()
+    runs = sorted((Path(env["XDG_DATA_HOME"]) / "tui-nn" / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    events = [json.loads(line) for line in (runs[-1] / "metrics.jsonl").read_text().splitlines()]
+    events = [e for e in events if e.get("event") == "metrics" and e["step"] > 0]
+    first, last = events[1], events[-1]
+    app_rate = (last["step"] - first["step"]) / (last["elapsed_s"] - first["elapsed_s"])
+    bare_epochs = {"xor": 3000, "mnist-like": 10}[name]
+    time_bare(engine_preset(name, "cpu", bare_epochs))  # warm-up
+    bare_seconds, bare_steps = time_bare(engine_preset(name, "cpu", bare_epochs))
+    bare_rate = bare_steps / bare_seconds
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    print(
+        f"{name:<12} in app {app_rate:9,.0f} steps/s   bare loop {bare_rate:9,.0f} steps/s   "
+        f"ratio {app_rate / bare_rate:.2f}   key to screen p50 {statistics.median(latencies) * 1000:.0f} ms "
+        f"p95 {p95 * 1000:.0f} ms (n={len(latencies)})   UI process {rss:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temp:
+        env = {
+            "XDG_CONFIG_HOME": f"{temp}/config",
+            "XDG_DATA_HOME": f"{temp}/data",
+            "TEXTUAL_ANIMATIONS": "none",
+        }
+        bench_startup(args.rounds, env)
+        bench_training("xor", 10_000_000, args.seconds, env, Path(temp))
+        bench_training("mnist-like", 100_000, args.seconds, env, Path(temp))
+
+
+if __name__ == "__main__":
+    main()
