@@ -113,16 +113,39 @@ def test_bad_commands_are_errors_and_the_process_keeps_serving(session: Session)
     assert session.wait_for(lambda e: e["event"] == "summary")["converged"]
 
 
-def test_end_of_input_ends_the_process() -> None:
-    process = TrainerProcess()
-    process.start()
-    process._process.stdin.close()  # the app went away
-    events = list(process.events())
-    assert (
-        events[-1] == {"event": "exited", "returncode": 0, "stderr": ""}
-        or events[-1]["returncode"] == 0
-    )
-    assert not process.running
+def test_an_idle_trainer_ends_when_its_app_leaves() -> None:
+    session = Session()
+    session.wait_for(lambda e: e["event"] == "ready")
+    session.process.detach()
+    session.process._process.wait(timeout=10)
+    assert not session.process.running
+
+
+def test_a_run_outlives_its_app_and_a_new_app_attaches(session: Session) -> None:
+    load(session, "spiral", epochs=100_000)
+    session.process.send("start")
+    run = session.wait_for(lambda e: e["event"] == "run")
+    session.wait_for(lambda e: e["event"] == "metrics")
+    worker = session.process._process
+    session.process.detach()  # the terminal went away
+    time.sleep(1.0)
+    assert worker.poll() is None, "the trainer stopped with its app"
+    again = TrainerProcess.attach(session.process.socket_path)
+    events = again.events()
+    seen = {}
+    for event in events:
+        seen.setdefault(event["event"], event)
+        if event["event"] == "metrics":
+            break
+    assert {"ready", "loaded", "run", "state"} <= seen.keys()
+    assert seen["run"]["path"] == run["path"] and seen["state"]["status"] == "running"
+    again.stop()
+    assert worker.wait(timeout=10) == 0
+    from pathlib import Path
+
+    from tui_nn.runs import read_run_info
+
+    assert read_run_info(Path(run["path"]))["status"] == "stopped"
 
 
 def test_a_run_writes_its_folder(session: Session) -> None:

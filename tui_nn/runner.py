@@ -1,7 +1,10 @@
 """The app's handle on the trainer process (no torch here: the UI process never loads it).
 
-`TrainerProcess` starts `python -m tui_nn.worker` in its own session (so a Ctrl+C meant for the
-app does not reach it), sends commands as JSON lines and yields the events it writes back.
+`TrainerProcess.start()` launches `python -m tui_nn.worker --socket PATH` in a session of its own,
+with no terminal: a Ctrl+C meant for the app does not reach it, and when the terminal goes away
+(an SSH drop) a run in progress keeps going and `tui-nn attach` can reconnect to it.
+`TrainerProcess.attach(PATH)` connects to such a running trainer. Commands and events are JSON
+lines over the socket (see `tui_nn.worker`).
 """
 
 from __future__ import annotations
@@ -9,73 +12,156 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
+
+CONNECT_TIMEOUT_S = 30.0
+
+
+def runtime_dir() -> Path:
+    """A private folder for the trainers' sockets and logs (socket paths must stay short)."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = Path(base) / f"tui-nn-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 class TrainerProcess:
     def __init__(self) -> None:
-        self._process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self.socket_path: Path | None = None
+        self._log_path: Path | None = None
+        self._stream: IO[str] | None = None
+        self._socket: socket.socket | None = None
+        self._pending: list[str] = []  # commands sent before the connection was made
+        self._lock = threading.Lock()
+        self._closed = False
 
     def start(self) -> None:
+        """Launch a trainer; returns at once (the connection is made by `events()`)."""
+        folder = runtime_dir()
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.socket_path = folder / f"trainer-{token}.sock"
+        self._log_path = folder / f"trainer-{token}.log"
         env = dict(os.environ)
         # Two processes share a small machine: torch's thread pool would fight the UI for cores.
         env.setdefault("OMP_NUM_THREADS", "1")
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tui_nn.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env=env,
-            start_new_session=True,
-        )
+        with open(self._log_path, "wb") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "tui_nn.worker", "--socket", str(self.socket_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                env=env,
+                start_new_session=True,
+            )
+
+    @classmethod
+    def attach(cls, socket_path: str | os.PathLike[str]) -> TrainerProcess:
+        """A handle on a trainer that is already running (started by another app)."""
+        handle = cls()
+        handle.socket_path = Path(socket_path)
+        return handle
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        if self._process is not None:
+            return self._process.poll() is None
+        return self._stream is not None and not self._closed
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
     def send(self, command: str, **fields: Any) -> bool:
-        """Send a command; False when the process is gone (its end shows up as an event)."""
-        process = self._process
-        if process is None or process.stdin is None or process.poll() is not None:
-            return False
-        try:
-            process.stdin.write(json.dumps({"cmd": command, **fields}) + "\n")
-            process.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            return False
+        """Send a command (queued until connected); False when the trainer is gone."""
+        line = json.dumps({"cmd": command, **fields}) + "\n"
+        with self._lock:
+            if self._closed:
+                return False
+            if self._stream is None:
+                self._pending.append(line)
+                return True
+            try:
+                self._stream.write(line)
+                self._stream.flush()
+            except (OSError, ValueError):
+                return False
         return True
 
-    def events(self) -> Iterator[dict[str, Any]]:
-        """Events until the process ends, then one {"event": "exited"} with its status and stderr."""
-        process = self._process
-        assert process is not None and process.stdout is not None
-        stdout: IO[str] = process.stdout
-        for line in stdout:
-            with contextlib.suppress(json.JSONDecodeError):
-                yield json.loads(line)
-        code = process.wait()
-        stderr = process.stderr.read() if process.stderr is not None else ""
-        last_line = next((ln for ln in reversed(stderr.strip().splitlines()) if ln.strip()), "")
-        yield {"event": "exited", "returncode": code, "stderr": last_line}
+    def _connect(self) -> IO[str] | None:
+        assert self.socket_path is not None
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        while time.monotonic() < deadline and not self._closed:
+            if self._process is not None and self._process.poll() is not None:
+                return None
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                client.connect(str(self.socket_path))
+            except (FileNotFoundError, ConnectionRefusedError):
+                client.close()
+                if self._process is None:
+                    return None  # attaching: nobody is listening there
+                time.sleep(0.02)
+                continue
+            stream = client.makefile("rw", encoding="utf-8", newline="\n")
+            with self._lock:
+                if self._closed:
+                    client.close()
+                    return None
+                self._stream, self._socket = stream, client
+                try:
+                    for line in self._pending:
+                        stream.write(line)
+                    stream.flush()
+                except OSError:
+                    pass
+                self._pending.clear()
+            return stream
+        return None
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Ask the process to quit, then terminate and kill it if it does not."""
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Events until the connection ends, then one {"event": "exited"} with what is known."""
+        stream = self._connect()
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                for line in stream:
+                    with contextlib.suppress(json.JSONDecodeError):
+                        yield json.loads(line)
+        code: int | None = None
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._process.wait(timeout=2.0)
+        yield {"event": "exited", "returncode": code, "stderr": self._last_log_line()}
+
+    def _last_log_line(self) -> str:
+        if self._log_path is None:
+            return "" if self._stream is not None else f"no trainer is listening at {self.socket_path}"
+        try:
+            text = self._log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return next((line for line in reversed(text.strip().splitlines()) if line.strip()), "")
+
+    def detach(self) -> None:
+        """Leave the trainer running on its own (a run in progress goes on; an idle trainer ends)."""
+        self._close_stream()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Ask the trainer to save and quit, then terminate and kill it if it does not."""
+        self.send("quit")
+        self._close_stream()
         process = self._process
         if process is None:
             return
-        self.send("quit")
-        with contextlib.suppress(OSError, ValueError):
-            if process.stdin is not None:
-                process.stdin.close()
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -85,3 +171,19 @@ class TrainerProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if self._log_path is not None and process.returncode == 0:
+            with contextlib.suppress(OSError):
+                self._log_path.unlink()
+
+    def _close_stream(self) -> None:
+        with self._lock:
+            self._closed = True
+            stream, self._stream = self._stream, None
+            client, self._socket = self._socket, None
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)  # wakes the reading thread with end of input
+            client.close()
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()

@@ -14,10 +14,13 @@ after "views" enabled them), "summary", "error" (a one-line message).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
 import queue
 import signal
+import socket
 import sys
 import threading
 import time
@@ -28,64 +31,133 @@ from tui_nn.errors import TuiNnError
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 CHECKPOINT_INTERVAL_S = 30.0
+FIRST_ATTACH_S = 60.0  # a socket worker whose app never connects ends after this
+
+
+class Link:
+    """The app at the other end: commands come in as JSON lines, events go out the same way."""
+
+    def __init__(self, reader: IO[str], writer: IO[str]) -> None:
+        self.reader, self.writer = reader, writer
+        self._lock = threading.Lock()
+
+    def send_line(self, line: str) -> bool:
+        with self._lock:
+            try:
+                self.writer.write(line)
+                self.writer.flush()
+            except (OSError, ValueError):
+                return False
+        return True
+
+    def close(self) -> None:
+        for stream in (self.reader, self.writer):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
 
 
 class Worker:
-    def __init__(self, commands: IO[str], events: IO[str]) -> None:
-        self._events = events
+    def __init__(
+        self, link: Link | None = None, *, detachable: bool = False, socket_path: str | None = None
+    ) -> None:
+        self.socket_path = socket_path  # where `tui-nn attach` reaches this trainer
         self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._deferred: deque[dict[str, Any] | None] = deque()
+        self._link: Link | None = None
+        self.detachable = detachable  # a socket worker keeps training when its app goes away
         self._trainer: Any = None
+        self._loaded_event: dict[str, Any] | None = None
+        self._devices: list[dict[str, Any]] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
         self._run_folder: Any = None  # the folder of the run in progress, made at its first start
         self._next_checkpoint = 0.0
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
-        self._reader = threading.Thread(target=self._read, args=(commands,), daemon=True)
-        self._send_lock = threading.Lock()
+        self._ever_attached = False
+        if link is not None:
+            self.connect(link)
 
     # -- transport --------------------------------------------------------------------------
 
-    def _read(self, commands: IO[str]) -> None:
-        for line in commands:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                self._inbox.put(json.loads(line))
-            except json.JSONDecodeError:
-                self.send({"event": "error", "message": f"bad command line: {line[:80]!r}"})
-        self._inbox.put(None)  # end of input
+    def connect(self, link: Link) -> bool:
+        """Take `link` as the app's connection; False when another app is attached."""
+        if self._link is not None:
+            link.send_line(
+                json.dumps({"event": "error", "message": "another app is attached to this run"})
+                + "\n"
+            )
+            link.close()
+            return False
+        self._link = link
+        self._ever_attached = True
+        threading.Thread(target=self._read, args=(link,), daemon=True).start()
+        self._inbox.put({"cmd": "_attached"})
+        return True
+
+    def _read(self, link: Link) -> None:
+        try:
+            for line in link.reader:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    self._inbox.put(json.loads(line))
+                except json.JSONDecodeError:
+                    self.send({"event": "error", "message": f"bad command line: {line[:80]!r}"})
+        except (OSError, ValueError):
+            pass
+        self._inbox.put({"cmd": "_gone", "link": id(link)})
 
     def send(self, event: dict[str, Any]) -> None:
-        line = json.dumps(event) + "\n"
-        with self._send_lock:
-            self._events.write(line)
-            self._events.flush()
+        link = self._link
+        if link is not None and not link.send_line(json.dumps(event) + "\n"):
+            self._link = None  # the app went away mid-write; its reader reports it too
 
-    def _next_command(self) -> dict[str, Any] | None:
+    def _next_command(self, timeout: float | None = None) -> dict[str, Any] | None:
         if self._deferred:
             return self._deferred.popleft()
-        return self._inbox.get()
+        try:
+            return self._inbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _on_gone(self, command: dict[str, Any]) -> None:
+        link = self._link
+        if link is not None and id(link) == command.get("link"):
+            self._link = None
+            link.close()
+
+    def _welcome(self) -> None:
+        """What a newly attached app needs: devices, the loaded preset, the run folder, the state."""
+        if self._devices is not None:
+            self.send({"event": "ready", "devices": self._devices, "pid": os.getpid()})
+        if self._loaded_event is not None:
+            self.send(self._loaded_event)
+        if self._run_folder is not None:
+            self.send({"event": "run", "path": str(self._run_folder.path)})
+        if self._trainer is not None:
+            self._send_state()
+            self._send_snapshot()
 
     # -- main loop --------------------------------------------------------------------------
 
     def serve(self) -> None:
-        self._reader.start()
         import torch  # noqa: F401 - imported here so that "ready" means training can start at once
 
         from tui_nn.devices import list_devices
 
-        devices = [
+        self._devices = [
             {"name": d.name, "description": d.description, "memory_bytes": d.memory_bytes}
             for d in list_devices()
         ]
-        self.send({"event": "ready", "devices": devices, "pid": os.getpid()})
         while True:
-            command = self._next_command()
+            if self._link is None and (not self.detachable or self._ever_attached):
+                break  # the app went away (a detached run ends here once it is done)
+            command = self._next_command(timeout=None if self._ever_attached else FIRST_ATTACH_S)
             if command is None or command.get("cmd") == "quit" or self.stop_requested:
-                self._close_run("stopped")
-                return
+                break
             try:
                 self._handle(command)
             except TuiNnError as error:
@@ -99,10 +171,15 @@ class Worker:
                     }
                 )
                 self._send_state()
+        self._close_run("stopped")
 
     def _handle(self, command: dict[str, Any]) -> None:
         name = command.get("cmd")
-        if name == "load":
+        if name == "_attached":
+            self._welcome()
+        elif name == "_gone":
+            self._on_gone(command)
+        elif name == "load":
             self._load(command["preset"])
         elif name == "lr":
             self._require_trainer().set_learning_rate(float(command["value"]))
@@ -142,26 +219,25 @@ class Worker:
         from tui_nn.snapshot import data_overview
 
         self._close_run("stopped")
-        self._trainer = None
+        self._trainer = self._loaded_event = None
         preset = preset_from_dict(preset_dict, source="the app")
         trainer = Trainer(preset, on_event=self._on_event, on_epoch_end=self._on_epoch_end)
         self._trainer = trainer
         data = trainer.dataset
-        self.send(
-            {
-                "event": "loaded",
-                "preset": preset.name,
-                "device": str(trainer.device),
-                "n_features": data.n_features,
-                "n_classes": data.n_classes,
-                "input_names": data.input_names[:16],
-                "task": data.task,
-                "n_train": trainer.n_train,
-                "n_test": len(trainer.x_test),
-                "parameters": parameter_count(preset.model, data.n_features),
-                "overview": data_overview(trainer),
-            }
-        )
+        self._loaded_event = {
+            "event": "loaded",
+            "preset": preset.name,
+            "device": str(trainer.device),
+            "n_features": data.n_features,
+            "n_classes": data.n_classes,
+            "input_names": data.input_names[:16],
+            "task": data.task,
+            "n_train": trainer.n_train,
+            "n_test": len(trainer.x_test),
+            "parameters": parameter_count(preset.model, data.n_features),
+            "overview": data_overview(trainer),
+        }
+        self.send(self._loaded_event)
         self._send_state()
         self._send_snapshot()
 
@@ -192,6 +268,8 @@ class Worker:
         trainer = self._trainer
         self._run_folder = RunFolder.create(trainer.preset)
         self._run_folder.start(trainer.preset, str(trainer.device))
+        if self.socket_path is not None:
+            self._run_folder.update(socket=self.socket_path)
         self._next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
         self.send({"event": "run", "path": str(self._run_folder.path)})
 
@@ -215,7 +293,9 @@ class Worker:
             if trainer is not None and trainer.state.status != "diverged" and trainer.state.step:
                 folder.save_checkpoint(trainer)
                 folder.save_model(trainer.network.state_dict())
-            folder.update(status=status, message=message, epochs=trainer.state.epoch if trainer else 0)
+            folder.update(
+                status=status, message=message, epochs=trainer.state.epoch if trainer else 0
+            )
         except TuiNnError as error:
             self.send({"event": "error", "message": str(error)})
         finally:
@@ -233,11 +313,21 @@ class Worker:
                 command = self._inbox.get_nowait()
             except queue.Empty:
                 return False
-            if command is not None and command.get("cmd") == "lr":
+            name = command.get("cmd") if command is not None else None
+            if name == "lr":
                 try:
                     self._trainer.set_learning_rate(float(command["value"]))
                 except (TuiNnError, ValueError, KeyError) as error:
                     self.send({"event": "error", "message": str(error)})
+                continue
+            if name == "_attached":
+                self._welcome()
+                continue
+            if name == "_gone" and self.detachable:
+                self._on_gone(command)  # the run outlives its app; `tui-nn attach` finds it
+                continue
+            if name == "views":
+                self._views = bool(command.get("enabled", True))
                 continue
             if command is None or command.get("cmd") != "pause":
                 self._deferred.append(command)
@@ -270,11 +360,36 @@ class Worker:
         )
 
 
-def main() -> None:
-    # Events own the real stdout; anything else printed goes to stderr and cannot corrupt them.
-    events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
-    sys.stdout = sys.stderr
-    worker = Worker(sys.stdin, events)
+def _listen(worker: Worker, path: str) -> None:
+    """Accept apps on a Unix socket for as long as the process lives (`tui-nn attach`)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(2)
+
+    def accept_forever() -> None:
+        while True:
+            connection, _ = listener.accept()
+            stream = connection.makefile("rw", encoding="utf-8", newline="\n")
+            worker.connect(Link(stream, stream))
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tui_nn.worker")
+    parser.add_argument("--socket", help="serve apps on this Unix socket instead of stdin/stdout")
+    args = parser.parse_args(argv)
+    if args.socket:
+        worker = Worker(detachable=True, socket_path=args.socket)
+        _listen(worker, args.socket)
+    else:
+        # Events own the real stdout; anything else printed goes to stderr and cannot corrupt them.
+        events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
+        sys.stdout = sys.stderr
+        worker = Worker(Link(sys.stdin, events))
 
     def request_stop(signum: int, frame: Any) -> None:
         worker.stop_requested = True
@@ -282,12 +397,15 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal must not end a run
     try:
         worker.serve()
     except KeyboardInterrupt:
         pass
-    except BrokenPipeError:
-        pass
+    finally:
+        if args.socket:
+            with contextlib.suppress(OSError):
+                os.unlink(args.socket)
 
 
 if __name__ == "__main__":
