@@ -198,3 +198,11 @@ def test_the_core_never_imports_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_trainable_layers_before_a_step_output_are_a_clear_error() -> None:
+    preset = with_layers(
+        load_named("xor"), LayerSpec(units=4, activation="tanh"), LayerSpec(units=1, activation="step")
+    )
+    with pytest.raises(TrainingError, match="no gradient"):
+        Trainer(preset)

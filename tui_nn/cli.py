@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tui-nn",
         description="Learn and try neural networks in a terminal. "
         "Without a command, opens the app (with PRESET_OR_FILE loaded if given).",
-        epilog="Commands: train, presets, devices. `tui-nn COMMAND --help` for each.",
+        epilog="Commands: train, presets, devices, runs, attach, code. `tui-nn COMMAND --help` for each.",
     )
     parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
     parser.add_argument(

@@ -110,6 +110,8 @@ class Trainer:
             )
         self.head: TaskHead = build_head(head_preset, self.network, self.dataset)
         self.optimizer = self._make_optimizer() if not self.is_perceptron else None
+        if self.optimizer is not None:
+            self._check_gradient_flows()
         self.generator = torch.Generator(device="cpu").manual_seed(train.seed)
         self.state = RunState()
         self._perm: torch.Tensor | None = None
@@ -138,6 +140,21 @@ class Trainer:
                 params, lr=train.learning_rate, weight_decay=train.weight_decay
             )
         return torch.optim.Adam(params, lr=train.learning_rate, weight_decay=train.weight_decay)
+
+    def _check_gradient_flows(self) -> None:
+        """Step and sign have no gradient: gradient descent cannot train a layer before one."""
+        trainable_seen = False
+        for index, module in enumerate(self.head.train_net):
+            if any(p.requires_grad for p in module.parameters()):
+                trainable_seen = True
+            name = type(module).__name__
+            if trainable_seen and name in ("Step", "Sign"):
+                raise TrainingError(
+                    f"model.layers[{index // 2}] uses {name.lower()}, which has no gradient, so "
+                    "gradient descent cannot train the layers before it: use a smooth activation "
+                    "(sigmoid, tanh, relu), the perceptron loss for a step/sign output, or "
+                    "trainable = false on those layers"
+                )
 
     def _reset_window(self) -> None:
         self._window_loss: float | torch.Tensor = 0.0
