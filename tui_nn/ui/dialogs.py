@@ -1,0 +1,189 @@
+"""Modal dialogs: confirm (yes/no), save a preset, open a preset file."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from tui_nn.errors import PresetError
+from tui_nn.presets import load_preset, save_preset, slugify, user_presets_dir
+from tui_nn.spec import Preset
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; dismisses with True for yes."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes_label = yes
+        self.no_label = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.question), classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes_label} (y)", variant="primary", id="yes", compact=True)
+                yield Button(f"{self.no_label} (n)", id="no", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+
+class SaveDialog(ModalScreen[Path | None]):
+    """Asks a name and saves the preset to the user presets folder as <slug>.toml."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, preset: Preset, folder: Path | None = None) -> None:
+        super().__init__()
+        self.preset = preset
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Save preset as", classes="dialog-title")
+            yield Input(self.preset.name, placeholder="a name", id="save-name", compact=True)
+            yield Static("", id="save-path", classes="dialog-note")
+            yield Static("", id="save-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._show_path(self.preset.name)
+        self.query_one("#save-error").display = False
+        self.query_one("#save-name", Input).focus()
+
+    def _target(self, name: str) -> Path:
+        folder = self.folder if self.folder is not None else user_presets_dir()
+        return folder / f"{slugify(name)}.toml"
+
+    def _show_path(self, name: str) -> None:
+        self.query_one("#save-path", Static).update(Content(f"to {self._target(name)}"))
+
+    def _error(self, message: str) -> None:
+        label = self.query_one("#save-error", Static)
+        label.update(Content(message))
+        label.display = bool(message)
+
+    @on(Input.Changed, "#save-name")
+    def _name_changed(self, event: Input.Changed) -> None:
+        self._show_path(event.value)
+        self._error("")
+
+    @on(Input.Submitted, "#save-name")
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        name = self.query_one("#save-name", Input).value.strip()
+        if not name:
+            self._error("give the preset a name")
+            return
+        target = self._target(name)
+        if target.exists():
+
+            def answered(overwrite: bool | None) -> None:
+                if overwrite:
+                    self._save(name, target, overwrite=True)
+
+            self.app.push_screen(
+                ConfirmDialog(f"{target} already exists. Overwrite it?", yes="Overwrite"),
+                answered,
+            )
+            return
+        self._save(name, target, overwrite=False)
+
+    def _save(self, name: str, target: Path, *, overwrite: bool) -> None:
+        preset = dataclasses.replace(self.preset, name=name)
+        try:
+            path = save_preset(preset, target, overwrite=overwrite)
+        except PresetError as error:
+            self._error(str(error))
+            return
+        except Exception as error:  # noqa: BLE001 - shown in the dialog, never a traceback
+            self._error(f"cannot save: {type(error).__name__}: {error}")
+            return
+        self.dismiss(path)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OpenDialog(ModalScreen[tuple[Preset, Path] | None]):
+    """Asks a preset file's path and loads it; errors stay in the dialog."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Open preset file", classes="dialog-title")
+            yield Input(
+                "", placeholder=f"{user_presets_dir()}/name.toml", id="open-path", compact=True
+            )
+            yield Static("", id="open-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Open", variant="primary", id="open", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#open-error").display = False
+        self.query_one("#open-path", Input).focus()
+
+    def _error(self, message: str) -> None:
+        label = self.query_one("#open-error", Static)
+        label.update(Content(message))
+        label.display = bool(message)
+
+    @on(Input.Changed, "#open-path")
+    def _path_changed(self) -> None:
+        self._error("")
+
+    @on(Input.Submitted, "#open-path")
+    @on(Button.Pressed, "#open")
+    def _open_pressed(self) -> None:
+        text = self.query_one("#open-path", Input).value.strip()
+        if not text:
+            self._error("type the path of a .toml preset file")
+            return
+        path = Path(text).expanduser()
+        try:
+            preset = load_preset(path)
+        except PresetError as error:
+            self._error(str(error))
+            return
+        except Exception as error:  # noqa: BLE001 - shown in the dialog, never a traceback
+            self._error(f"cannot open: {type(error).__name__}: {error}")
+            return
+        self.dismiss((preset, path))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,206 @@
+"""The plots: train and test loss (log scale on `l`), train and test accuracy.
+
+Metrics go into `History` objects as they arrive. Redraws are throttled: new data schedules
+one redraw at most `REDRAW_INTERVAL_S` after the previous one (so at most 10 a second), a plot
+is rebuilt only when its history changed (or the scale or character set did), and an idle app
+runs no timer at all.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from .history import History
+from .loss_plot import LossPlot, PlotLine
+
+REDRAW_INTERVAL_S = 0.1
+
+LOSS_LINES = [
+    PlotLine("train_loss", "train", "cyan", "dot", "*"),
+    PlotLine("test_loss", "test", "magenta", "dot", "o"),
+]
+ACC_LINES = [
+    PlotLine("train_acc", "train", "cyan", "dot", "*"),
+    PlotLine("test_acc", "test", "magenta", "dot", "o"),
+]
+STYLE = {"cyan": "ansi_cyan", "magenta": "ansi_magenta"}
+
+
+def _value(event: dict[str, Any], key: str) -> float | None:
+    value = event.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+class PlotsPane(Vertical):
+    """Two plots with one legend line each."""
+
+    def __init__(
+        self,
+        *,
+        ascii_mode: bool = False,
+        mono: bool = False,
+        capacity: int = 1024,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
+        super().__init__(id=id)
+        self.loss_history = History(capacity)
+        self.acc_history = History(capacity)
+        self.ascii_mode = ascii_mode
+        self.mono = mono
+        self.log_scale = False
+        self.steps_per_epoch: int | None = None
+        self.data_task: str | None = None
+        self.has_test = True
+        self._dirty = True
+        self._last_redraw = 0.0
+        self._redraw_timer: Any = None
+        self.redraws = 0  # how many times a plot was rebuilt (tests read it)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="loss-legend", classes="plot-legend", markup=False)
+        yield LossPlot(
+            self.loss_history,
+            LOSS_LINES,
+            ascii_mode=self.ascii_mode,
+            mono=self.mono,
+            id="loss-plot",
+        )
+        yield Static("", id="acc-legend", classes="plot-legend", markup=False)
+        yield LossPlot(
+            self.acc_history,
+            ACC_LINES,
+            percent=True,
+            ascii_mode=self.ascii_mode,
+            mono=self.mono,
+            id="acc-plot",
+        )
+
+    def on_mount(self) -> None:
+        self.redraw_if_needed()
+
+    def on_resize(self) -> None:
+        self._dirty = True  # tick counts follow the plot's height
+        self.schedule_redraw()
+
+    def schedule_redraw(self) -> None:
+        """Redraw soon: at once if the last redraw is old enough, else when it will be."""
+        if self._redraw_timer is not None:
+            return
+        wait = self._last_redraw + REDRAW_INTERVAL_S - time.monotonic()
+        self._redraw_timer = self.set_timer(max(wait, 0.005), self._timed_redraw)
+
+    def _timed_redraw(self) -> None:
+        self._redraw_timer = None
+        self.redraw_if_needed()
+
+    # -- data -----------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.loss_history.clear()
+        self.acc_history.clear()
+        self._dirty = True
+        self.schedule_redraw()
+
+    def set_shape(
+        self, steps_per_epoch: int | None, task: str | None, has_test: bool = True
+    ) -> None:
+        self.steps_per_epoch = steps_per_epoch if steps_per_epoch and steps_per_epoch > 0 else None
+        self.data_task = task
+        self.has_test = has_test
+        self._dirty = True
+        self.schedule_redraw()
+
+    def add_metrics(self, event: dict[str, Any]) -> None:
+        """Record one `metrics` event of the trainer."""
+        epoch = _value(event, "epoch") or 0.0
+        step = _value(event, "step")
+        train_loss = _value(event, "train_loss")
+        if train_loss is not None:
+            x = epoch
+            if step is not None and self.steps_per_epoch:
+                x = step / self.steps_per_epoch  # the window's position, in epochs
+            self.loss_history.add("train_loss", x, train_loss)
+        elif _value(event, "eval_train_loss") is not None:
+            self.loss_history.add("train_loss", epoch, event["eval_train_loss"])
+        if _value(event, "test_loss") is not None:
+            self.loss_history.add("test_loss", epoch, event["test_loss"])
+        for key in ("train_acc", "test_acc"):
+            if _value(event, key) is not None:
+                self.acc_history.add(key, epoch, event[key])
+        self.schedule_redraw()
+
+    # -- display --------------------------------------------------------------------------
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_scale = on
+        self.query_one("#loss-plot", LossPlot).log_scale = on
+        self._dirty = True
+        self.redraw_if_needed()
+
+    def set_ascii(self, on: bool) -> None:
+        self.ascii_mode = on
+        for plot in self.query(LossPlot):
+            plot.ascii_mode = on
+        self._dirty = True
+        self.redraw_if_needed()
+
+    def _legend(
+        self, title: str, history: History, lines: list[PlotLine], note: str, fmt: Any
+    ) -> Content:
+        parts: list[str | tuple[str, str]] = [(title, "bold")]
+        for line in lines:
+            if line.key.startswith("test") and not self.has_test:
+                continue
+            marker = line.ascii_marker if (self.ascii_mode or self.mono) else "•"
+            last = history.last(line.key)
+            parts.append("  ")
+            parts.append((f"{marker} {line.label}", STYLE.get(line.color, "")))
+            if last is not None:
+                parts.append(f" {fmt(last[1])}")
+        if note:
+            parts.append(("  " + note, "dim"))
+        return Content.assemble(*parts)
+
+    def redraw_if_needed(self) -> None:
+        loss_plot = self.query_one("#loss-plot", LossPlot)
+        acc_plot = self.query_one("#acc-plot", LossPlot)
+        changed = False
+        for plot in (loss_plot, acc_plot):
+            if self._dirty or plot.drawn_version != plot.history.version:
+                plot.replot()
+                self.redraws += 1
+                changed = True
+        self._last_redraw = time.monotonic()
+        if not changed:
+            return
+        self._dirty = False
+        loss_note = "log scale (l)" if self.log_scale else "linear (l: log)"
+        if not self.loss_history.series:
+            loss_note = "space: train"
+        self.query_one("#loss-legend", Static).update(
+            self._legend("Loss", self.loss_history, LOSS_LINES, loss_note, _short), layout=False
+        )
+        acc_note = ""
+        if not self.acc_history.series:
+            acc_note = "none (regression)" if self.data_task == "regression" else ""
+        self.query_one("#acc-legend", Static).update(
+            self._legend(
+                "Accuracy", self.acc_history, ACC_LINES, acc_note, lambda v: f"{100 * v:.1f}%"
+            ),
+            layout=False,
+        )
+
+
+def _short(value: float) -> str:
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+        return f"{value:.2e}"
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.4g}"
