@@ -120,7 +120,7 @@ class Trainer:
         self._epoch_errors = 0
         self._seen_weights: set[tuple[float, ...]] = set()
         self._last_eval_epoch = -1
-        self._pending_eval: Evaluation | None = None
+        self._pending_evals: list[dict[str, Any]] = []  # evaluations since the last event
         self._reset_window()
 
     def _make_optimizer(self) -> torch.optim.Optimizer | None:
@@ -368,7 +368,16 @@ class Trainer:
             result.train_loss = float(perceptron_errors)  # the rule's cost: errors met in the epoch
         state.last_eval = result
         self._last_eval_epoch = state.epoch
-        self._pending_eval = result
+        self._pending_evals.append(
+            {
+                "epoch": state.epoch,
+                "step": state.step,
+                "train_loss": result.train_loss,
+                "test_loss": result.test_loss,
+                "train_acc": result.train_acc,
+                "test_acc": result.test_acc,
+            }
+        )
         if not math.isfinite(result.train_loss):
             self._diverge(result.train_loss)
             return
@@ -512,19 +521,19 @@ class Trainer:
             "lr": self.learning_rate,
             "status": state.status,
         }
-        pending = self._pending_eval
-        if pending is not None:
+        evals = self._pending_evals
+        if evals:
+            latest = evals[-1]
             event.update(
-                eval_train_loss=pending.train_loss,
-                test_loss=pending.test_loss,
-                train_acc=pending.train_acc,
-                test_acc=pending.test_acc,
+                eval_train_loss=latest["train_loss"],
+                test_loss=latest["test_loss"],
+                train_acc=latest["train_acc"],
+                test_acc=latest["test_acc"],
+                evals=evals,  # every evaluation since the last event, for per-epoch curves
             )
-            self._pending_eval = None
+            self._pending_evals = []
         self._reset_window()
-        if self.on_event is not None and (
-            train_loss is not None or pending is not None or self.finished
-        ):
+        if self.on_event is not None and (train_loss is not None or evals or self.finished):
             self.on_event(event)
 
     def summary(self) -> dict[str, Any]:

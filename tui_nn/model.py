@@ -12,7 +12,7 @@ from torch.nn import functional as F
 
 from tui_nn.data import Dataset
 from tui_nn.errors import TrainingError
-from tui_nn.spec import ModelSpec, Preset
+from tui_nn.spec import ModelSpec, Preset, parameter_count
 
 
 class Step(nn.Module):
@@ -48,19 +48,15 @@ SIGNED_OUTPUTS = ("sign", "tanh")
 MAX_PARAMETERS = 200_000_000
 
 
-def parameter_count(spec: ModelSpec, n_inputs: int) -> int:
-    count, fan_in = 0, n_inputs
-    for layer in spec.layers:
-        count += fan_in * layer.units + layer.units
-        fan_in = layer.units
-    return count
+def model_parameter_count(spec: ModelSpec, n_inputs: int) -> int:
+    return parameter_count([layer.units for layer in spec.layers], n_inputs)
 
 
 def build_network(spec: ModelSpec, n_inputs: int, seed: int) -> nn.Sequential:
     """Linear layers each followed by its activation, in a plain nn.Sequential.
 
     State-dict names are torch's own ("0.weight", "0.bias", "2.weight", ...)."""
-    count = parameter_count(spec, n_inputs)
+    count = model_parameter_count(spec, n_inputs)
     if count > MAX_PARAMETERS:
         raise TrainingError(
             f"the network would have {count:,} parameters, more than the {MAX_PARAMETERS:,} "

@@ -140,7 +140,11 @@ class TrainerProcess:
         if self._process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 code = self._process.wait(timeout=2.0)
-        yield {"event": "exited", "returncode": code, "stderr": self._last_log_line()}
+        last_line = self._last_log_line()
+        if code is not None and self._log_path is not None:
+            with contextlib.suppress(OSError):
+                self._log_path.unlink()  # read; a trainer that ended leaves nothing behind
+        yield {"event": "exited", "returncode": code, "stderr": last_line}
 
     def _last_log_line(self) -> str:
         if self._log_path is None:

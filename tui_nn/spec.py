@@ -85,3 +85,12 @@ class Preset:
     model: ModelSpec = field(default_factory=ModelSpec)
     train: TrainSpec = field(default_factory=TrainSpec)
     schema: int = SCHEMA_VERSION
+
+
+def parameter_count(units: list[int], n_inputs: int) -> int:
+    """Weights and biases of fully connected layers of these sizes on `n_inputs` inputs."""
+    total, fan_in = 0, n_inputs
+    for n in units:
+        total += fan_in * n + n
+        fan_in = n
+    return total

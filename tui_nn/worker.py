@@ -69,6 +69,7 @@ class Worker:
         self.detachable = detachable  # a socket worker keeps training when its app goes away
         self._trainer: Any = None
         self._loaded_event: dict[str, Any] | None = None
+        self._load_error: str | None = None
         self._devices: list[dict[str, Any]] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
@@ -209,19 +210,26 @@ class Worker:
 
     def _require_trainer(self) -> Any:
         if self._trainer is None:
+            if self._load_error is not None:
+                raise TuiNnError(f"the preset could not be loaded: {self._load_error}")
             raise TuiNnError("no preset is loaded in the trainer")
         return self._trainer
 
     def _load(self, preset_dict: dict[str, Any]) -> None:
         from tui_nn.engine import Trainer
-        from tui_nn.model import parameter_count
+        from tui_nn.model import model_parameter_count
         from tui_nn.presets import preset_from_dict
         from tui_nn.snapshot import data_overview
 
         self._close_run("stopped")
         self._trainer = self._loaded_event = None
-        preset = preset_from_dict(preset_dict, source="the app")
-        trainer = Trainer(preset, on_event=self._on_event, on_epoch_end=self._on_epoch_end)
+        try:
+            preset = preset_from_dict(preset_dict, source="the app")
+            trainer = Trainer(preset, on_event=self._on_event, on_epoch_end=self._on_epoch_end)
+        except TuiNnError as error:
+            self._load_error = str(error)
+            raise
+        self._load_error = None
         self._trainer = trainer
         data = trainer.dataset
         self._loaded_event = {
@@ -234,7 +242,7 @@ class Worker:
             "task": data.task,
             "n_train": trainer.n_train,
             "n_test": len(trainer.x_test),
-            "parameters": parameter_count(preset.model, data.n_features),
+            "parameters": model_parameter_count(preset.model, data.n_features),
             "overview": data_overview(trainer),
         }
         self.send(self._loaded_event)

@@ -13,21 +13,13 @@ from textual.content import Content
 from textual.events import DescendantFocus
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from tui_nn.spec import ACTIVATIONS, INITS, MODEL_KINDS, LayerSpec, ModelSpec
+from tui_nn.spec import ACTIVATIONS, INITS, MODEL_KINDS, LayerSpec, ModelSpec, parameter_count
 
 from . import fields
 from .messages import FieldsEdited
 
 MAX_LAYERS = 1_000
 
-
-def parameter_count(units: list[int], n_inputs: int) -> int:
-    """Weights and biases of a stack of dense layers (as the engine builds it)."""
-    total, fan_in = 0, n_inputs
-    for n in units:
-        total += fan_in * n + n
-        fan_in = n
-    return total
 
 
 @dataclass

@@ -129,13 +129,19 @@ class PlotsPane(Vertical):
             if step is not None and self.steps_per_epoch:
                 x = step / self.steps_per_epoch  # the window's position, in epochs
             self.loss_history.add("train_loss", x, train_loss)
-        elif _value(event, "eval_train_loss") is not None:
-            self.loss_history.add("train_loss", epoch, event["eval_train_loss"])
-        if _value(event, "test_loss") is not None:
-            self.loss_history.add("test_loss", epoch, event["test_loss"])
-        for key in ("train_acc", "test_acc"):
-            if _value(event, key) is not None:
-                self.acc_history.add(key, epoch, event[key])
+        evaluations = event.get("evals") or [
+            {key: event.get(key) for key in ("epoch", "test_loss", "train_acc", "test_acc")}
+            | {"train_loss": event.get("eval_train_loss")}
+        ]
+        for evaluation in evaluations:
+            at = _value(evaluation, "epoch") or epoch
+            if train_loss is None and _value(evaluation, "train_loss") is not None:
+                self.loss_history.add("train_loss", at, evaluation["train_loss"])
+            if _value(evaluation, "test_loss") is not None:
+                self.loss_history.add("test_loss", at, evaluation["test_loss"])
+            for key in ("train_acc", "test_acc"):
+                if _value(evaluation, key) is not None:
+                    self.acc_history.add(key, at, evaluation[key])
         self.schedule_redraw()
 
     # -- display --------------------------------------------------------------------------
