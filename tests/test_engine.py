@@ -206,3 +206,25 @@ def test_trainable_layers_before_a_step_output_are_a_clear_error() -> None:
     )
     with pytest.raises(TrainingError, match="no gradient"):
         Trainer(preset)
+
+
+def test_out_of_memory_stops_with_the_batch_size_and_a_smaller_suggestion() -> None:
+    trainer = Trainer(load_named("mnist-like"))
+    real_forward = trainer.head.train_net.forward
+    calls = {"n": 0}
+
+    def forward(x):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return real_forward(x)
+
+    trainer.head.train_net.forward = forward
+    trainer.run()
+    summary = trainer.summary()
+    assert summary["status"] == "failed" and summary["stop_reason"] == "out_of_memory"
+    assert "batch size 64" in summary["message"] and "smaller batch_size" in summary["message"]
+    assert trainer.state.step == 4
+    fresh = Trainer(load_named("mnist-like"))  # a new run starts without restarting anything
+    fresh.run_epoch()
+    assert fresh.state.epoch == 1

@@ -184,3 +184,19 @@ def test_sigterm_saves_a_checkpoint_and_ends(session: Session) -> None:
     folder = Path(run["path"])
     assert read_run_info(folder)["status"] == "stopped"
     assert read_checkpoint(folder / "checkpoint.safetensors")[1]["step"] > 0
+
+
+def test_resume_continues_a_stopped_run_in_its_folder(session: Session) -> None:
+    from pathlib import Path
+
+    from tui_nn.runs import read_run_info
+
+    load(session, "circle", epochs=6)
+    session.process.send("start")
+    run = session.wait_for(lambda e: e["event"] == "run")
+    session.wait_for(lambda e: e["event"] == "summary")
+    session.process.send("resume", path=run["path"])
+    resumed = session.wait_for(lambda e: e["event"] == "state" and e["epoch"] == 6)
+    assert resumed["status"] in ("done", "paused")
+    folder = Path(run["path"])
+    assert read_run_info(folder)["status"] in ("paused", "done")

@@ -53,6 +53,15 @@ class RunState:
     stops: list[dict[str, Any]] = field(default_factory=list)
 
 
+def release_device_memory(device: torch.device) -> None:
+    """Hand cached blocks back to the GPU so that a new run (or another program) can use them."""
+    import gc
+
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
 class Trainer:
     def __init__(
         self,
@@ -180,7 +189,7 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        return self.state.status in ("done", "diverged")
+        return self.state.status in ("done", "diverged", "failed")
 
     # -- stepping ---------------------------------------------------------------------------
 
@@ -192,12 +201,15 @@ class Trainer:
             self._evaluate_frozen()
             return
         started = time.perf_counter()
-        if self.is_perceptron:
-            self._perceptron_sample()
-        else:
-            self._gradient_step()
-        if self._pos >= self.n_train:
-            self._end_epoch()
+        try:
+            if self.is_perceptron:
+                self._perceptron_sample()
+            else:
+                self._gradient_step()
+            if self._pos >= self.n_train:
+                self._end_epoch()
+        except torch.OutOfMemoryError:
+            self._out_of_memory()
         self.state.elapsed_s += time.perf_counter() - started
 
     def run_epoch(self) -> None:
@@ -227,20 +239,23 @@ class Trainer:
         started = last = time.perf_counter()
         next_check = started + check_interval_s
         next_event = self._window_start + self.event_interval_s
-        while state.status == "running" and state.epoch < limit:
-            step()
-            if self._pos >= self.n_train:
-                self._end_epoch()
-            now = time.perf_counter()
-            if now >= next_check:
-                state.elapsed_s += now - last
-                last = now
-                next_check = now + check_interval_s
-                if now >= next_event:
-                    self._emit()
-                    next_event = now + self.event_interval_s
-                if should_pause is not None and state.status == "running" and should_pause():
-                    state.status = "paused"
+        try:
+            while state.status == "running" and state.epoch < limit:
+                step()
+                if self._pos >= self.n_train:
+                    self._end_epoch()
+                now = time.perf_counter()
+                if now >= next_check:
+                    state.elapsed_s += now - last
+                    last = now
+                    next_check = now + check_interval_s
+                    if now >= next_event:
+                        self._emit()
+                        next_event = now + self.event_interval_s
+                    if should_pause is not None and state.status == "running" and should_pause():
+                        state.status = "paused"
+        except torch.OutOfMemoryError:
+            self._out_of_memory()
         state.elapsed_s += time.perf_counter() - last
         if state.status == "running":
             if state.epoch >= self.preset.train.epochs:
@@ -482,6 +497,21 @@ class Trainer:
             self._stop("epochs", message, converged=False)
         else:
             self._stop("epochs", f"finished {state.epoch} epochs", converged=False)
+
+    def _out_of_memory(self) -> None:
+        """Stop with advice, and give the memory of the failed step back to the device."""
+        state = self.state
+        size = self.batch_size
+        state.status, state.stop_reason, state.converged = "failed", "out_of_memory", False
+        state.message = (
+            f"out of memory on {self.device} at batch size {size} (step {state.step}): "
+            f"try a smaller batch_size, e.g. {max(1, size // 4)}"
+        )
+        state.stops.append({"epoch": state.epoch, "step": state.step, "reason": "out_of_memory"})
+        if self.optimizer is not None:
+            self.optimizer.zero_grad(set_to_none=True)
+        self._window_loss, self._window_steps = 0.0, 0
+        release_device_memory(self.device)
 
     def _diverge(self, value: float) -> None:
         state = self.state

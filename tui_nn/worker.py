@@ -6,7 +6,8 @@ here, on its own core, so the app's process never imports torch and never stalls
 
 Commands: {"cmd": "load", "preset": {...}}, "start", "pause", "epoch" (one more epoch),
 "reset", {"cmd": "lr", "value": x}, {"cmd": "views", "enabled": bool} (send snapshots),
-{"cmd": "set_weights", "layers": [{"weights": rows, "bias": list}, ...]}, "quit".
+{"cmd": "set_weights", "layers": [{"weights": rows, "bias": list}, ...]},
+{"cmd": "resume", "path": run_folder} (its preset and last checkpoint), "quit".
 Events: "ready" (with the devices), "run" (the run folder, at a run's first start), "loaded" (data and network sizes, and the data overview of
 `snapshot.data_overview`), "metrics", "state", "snapshot" (see `snapshot.take_snapshot`; only
 after "views" enabled them), "summary", "error" (a one-line message).
@@ -182,6 +183,8 @@ class Worker:
             self._on_gone(command)
         elif name == "load":
             self._load(command["preset"])
+        elif name == "resume":
+            self._resume(str(command["path"]))
         elif name == "lr":
             self._require_trainer().set_learning_rate(float(command["value"]))
             self._send_state()
@@ -208,6 +211,34 @@ class Worker:
         else:
             self.send({"event": "error", "message": f"unknown command {name!r}"})
 
+    def _drop_trainer(self) -> None:
+        old, self._trainer, self._loaded_event = self._trainer, None, None
+        if old is not None:
+            from tui_nn.engine import release_device_memory
+
+            device = old.device
+            del old
+            release_device_memory(device)
+
+    def _resume(self, path: str) -> None:
+        """Load a run folder's preset and last checkpoint; `start` then continues that run."""
+        from pathlib import Path
+
+        from tui_nn.checkpoint import restore_checkpoint
+        from tui_nn.presets import load_preset, preset_to_dict
+        from tui_nn.runs import RunFolder
+
+        folder = Path(path)
+        preset = load_preset(folder / "preset.toml")
+        self._load(preset_to_dict(preset))
+        restore_checkpoint(self._trainer, folder / "checkpoint.safetensors")
+        self._run_folder = RunFolder(folder, resume=True)
+        self._run_folder.start(self._trainer.preset, str(self._trainer.device))
+        self._run_folder.update(status="paused", socket=self.socket_path)
+        self.send({"event": "run", "path": str(folder)})
+        self._send_state()
+        self._send_snapshot()
+
     def _require_trainer(self) -> Any:
         if self._trainer is None:
             if self._load_error is not None:
@@ -222,7 +253,7 @@ class Worker:
         from tui_nn.snapshot import data_overview
 
         self._close_run("stopped")
-        self._trainer = self._loaded_event = None
+        self._drop_trainer()
         try:
             preset = preset_from_dict(preset_dict, source="the app")
             trainer = Trainer(preset, on_event=self._on_event, on_epoch_end=self._on_epoch_end)
