@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from tui_nn.spec import ACTIVATIONS, INITS, MODEL_KINDS, LayerSpec, ModelSpec, parameter_count
 
 from . import fields
+from .deferred import DeferredFields
 from .messages import FieldsEdited
 
 MAX_LAYERS = 1_000
@@ -88,7 +89,7 @@ class LayerRows(VerticalScroll, can_focus=False):
     """The rows; scrolls when there are many layers, never takes the focus itself."""
 
 
-class NetworkPane(Vertical):
+class NetworkPane(DeferredFields, Vertical):
     """Edits `preset.model`; posts `FieldsEdited` when something changed."""
 
     BINDINGS = [
@@ -107,13 +108,13 @@ class NetworkPane(Vertical):
         self.n_features: int | None = None
         self.n_classes: int | None = None
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
         yield Static("", id="net-info")
         with Horizontal(classes="field-row"):
             yield Label("Model", classes="field-label")
             yield Select(
                 [(k, k) for k in MODEL_KINDS],
-                value="mlp",
+                value=self.kind,
                 allow_blank=False,
                 compact=True,
                 id="model-kind",
@@ -122,7 +123,7 @@ class NetworkPane(Vertical):
             yield Label("Init", classes="field-label")
             yield Select(
                 [(k, k) for k in INITS],
-                value="default",
+                value=self.init,
                 allow_blank=False,
                 compact=True,
                 id="model-init",
@@ -144,7 +145,11 @@ class NetworkPane(Vertical):
         self.kind = model.kind
         self.init = model.init
         self.selected = min(self.selected, len(self.layer_states) - 1)
-        for select_id, value in (("#model-kind", model.kind), ("#model-init", model.init)):
+        if self.built:
+            await self.on_built()
+
+    async def on_built(self) -> None:
+        for select_id, value in (("#model-kind", self.kind), ("#model-init", self.init)):
             select = self.query_one(select_id, Select)
             if select.value != value:
                 select.value = value

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Select, Static
 from tui_nn.spec import DATA_SETS, LOSSES, NOISY_SETS, OPTIMIZERS, DataSpec, TrainSpec
 
 from . import fields
+from .deferred import DeferredFields
 from .messages import FieldsEdited
 
 PATH_SETS = ("mnist", "csv")
@@ -55,7 +56,7 @@ LABELS = {
 }
 
 
-class TrainingPane(Vertical):
+class TrainingPane(DeferredFields, Vertical):
     """Edits `preset.train` and `preset.data`; posts `FieldsEdited`."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
@@ -76,18 +77,23 @@ class TrainingPane(Vertical):
             Label(label, classes="field-label"), widget, classes="field-row", id=row_id
         )
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
+        choices = self.choices
         yield self._row(
             "Loss",
             Select(
-                [(x, x) for x in LOSSES], value="mse", allow_blank=False, compact=True, id="loss"
+                [(x, x) for x in LOSSES],
+                value=choices["loss"],
+                allow_blank=False,
+                compact=True,
+                id="loss",
             ),
         )
         yield self._row(
             "Optimizer",
             Select(
                 [(x, x) for x in OPTIMIZERS],
-                value="sgd",
+                value=choices["optimizer"],
                 allow_blank=False,
                 compact=True,
                 id="optimizer",
@@ -104,7 +110,7 @@ class TrainingPane(Vertical):
             "Data set",
             Select(
                 [(x, x) for x in DATA_SETS],
-                value="xor",
+                value=choices["data-set"],
                 allow_blank=False,
                 compact=True,
                 id="data-set",
@@ -118,7 +124,7 @@ class TrainingPane(Vertical):
         label, parse, placeholder, tooltip = INPUTS[key]
         field_class = Input if key == "data-path" else fields.NumberInput
         field_input = field_class(
-            "",
+            self.texts[key],
             placeholder=placeholder,
             compact=True,
             validators=[fields.FieldValidator(label, parse)],
@@ -129,7 +135,16 @@ class TrainingPane(Vertical):
         )
         return self._row(LABELS[key], field_input, row_id=f"row-{key}")
 
-    def on_mount(self) -> None:
+    async def on_built(self) -> None:
+        self._fill_device_options()
+        for key, text in self.texts.items():
+            widget = self.query_one(f"#{key}", Input)
+            if widget.value != text:
+                widget.value = text
+        for key in ("loss", "optimizer", "data-set", "device"):
+            select = self.query_one(f"#{key}", Select)
+            if select.value != self.choices[key]:
+                select.value = self.choices[key]
         self._refresh()
 
     # -- the preset -----------------------------------------------------------------------
@@ -153,20 +168,13 @@ class TrainingPane(Vertical):
             "device": train.device,
             "data-set": data.set,
         }
-        self._fill_device_options()
-        for key, text in self.texts.items():
-            widget = self.query_one(f"#{key}", Input)
-            if widget.value != text:
-                widget.value = text
-        for key in ("loss", "optimizer", "data-set", "device"):
-            select = self.query_one(f"#{key}", Select)
-            if select.value != self.choices[key]:
-                select.value = self.choices[key]
-        self._refresh()
+        if self.built:
+            self.call_next(self.on_built)
 
     def set_devices(self, devices: list[dict[str, Any]]) -> None:
         self.devices = list(devices)
-        self._fill_device_options()
+        if self.built:
+            self._fill_device_options()
 
     def _fill_device_options(self) -> None:
         select = self.query_one("#device", Select)
