@@ -296,8 +296,9 @@ class Worker:
             self.send(summary)
             self._run_folder.append_metrics(summary)
             self._close_run(trainer.state.status, message=trainer.state.message)
-        else:
-            self._run_folder.update(status="paused", epochs=trainer.state.epoch)
+        elif self._run_folder is not None:
+            self._run_folder.save_checkpoint(trainer)
+            self._run_folder.update(status="paused")
 
     # -- the run folder ---------------------------------------------------------------------
 
