@@ -78,6 +78,7 @@ class Worker:
         self._next_checkpoint = 0.0
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._ever_attached = False
+        self._joining: Link | None = None  # an app that connected and awaits its welcome
         if link is not None:
             self.connect(link)
 
@@ -85,14 +86,16 @@ class Worker:
 
     def connect(self, link: Link) -> bool:
         """Take `link` as the app's connection; False when another app is attached."""
-        if self._link is not None:
+        if self._link is not None or self._joining is not None:
             link.send_line(
                 json.dumps({"event": "error", "message": "another app is attached to this run"})
                 + "\n"
             )
             link.close()
             return False
-        self._link = link
+        # Events reach the new app only once the main thread has welcomed it, so that the
+        # welcome (devices, preset, run, state) comes before any metrics.
+        self._joining = link
         self._ever_attached = True
         threading.Thread(target=self._read, args=(link,), daemon=True).start()
         self._inbox.put({"cmd": "_attached"})
@@ -126,13 +129,18 @@ class Worker:
             return None
 
     def _on_gone(self, command: dict[str, Any]) -> None:
-        link = self._link
-        if link is not None and id(link) == command.get("link"):
-            self._link = None
-            link.close()
+        for link in (self._link, self._joining):
+            if link is not None and id(link) == command.get("link"):
+                if link is self._link:
+                    self._link = None
+                else:
+                    self._joining = None
+                link.close()
 
     def _welcome(self) -> None:
         """What a newly attached app needs: devices, the loaded preset, the run folder, the state."""
+        if self._joining is not None:
+            self._link, self._joining = self._joining, None
         if self._devices is not None:
             self.send({"event": "ready", "devices": self._devices, "pid": os.getpid()})
         if self._loaded_event is not None:
@@ -155,7 +163,8 @@ class Worker:
             for d in list_devices()
         ]
         while True:
-            if self._link is None and (not self.detachable or self._ever_attached):
+            gone = self._link is None and self._joining is None
+            if gone and (not self.detachable or self._ever_attached):
                 break  # the app went away (a detached run ends here once it is done)
             command = self._next_command(timeout=None if self._ever_attached else FIRST_ATTACH_S)
             if command is None or command.get("cmd") == "quit" or self.stop_requested:
