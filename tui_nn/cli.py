@@ -18,7 +18,7 @@ from typing import Any
 from tui_nn import __version__
 from tui_nn.errors import TuiNnError
 
-COMMANDS = ("train", "presets", "devices", "runs", "code")
+COMMANDS = ("train", "presets", "devices", "runs", "attach", "code")
 
 
 def _positive_float(text: str) -> float:
@@ -113,6 +113,15 @@ def build_command_parser() -> argparse.ArgumentParser:
     commands.add_parser("presets", help="list built-in and user presets")
     commands.add_parser("devices", help="list the devices training can use")
     commands.add_parser("runs", help="list training runs, newest first")
+    attach = commands.add_parser(
+        "attach", help="open the app on a run that trains in the background"
+    )
+    attach.add_argument(
+        "run",
+        nargs="?",
+        metavar="RUN",
+        help="run id (see `tui-nn runs`) or folder; default: the newest run training",
+    )
     code = commands.add_parser("code", help="print the preset as a standalone PyTorch script")
     code.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name or .toml file")
     code.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
@@ -129,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "presets": cmd_presets,
                 "devices": cmd_devices,
                 "runs": cmd_runs,
+                "attach": cmd_attach,
                 "code": cmd_code,
             }
             return handler[options.command](options)
@@ -155,6 +165,15 @@ def cmd_app(options: argparse.Namespace) -> int:
     from tui_nn.ui.app import run_app
 
     return run_app(options.preset)
+
+
+def cmd_attach(options: argparse.Namespace) -> int:
+    from tui_nn.live_runs import find_live_run
+
+    live = find_live_run(options.run)  # a one-line error (exit status 2) when there is none
+    from tui_nn.ui.app import run_app
+
+    return run_app(attach=live.socket, run=live.path)
 
 
 def cmd_presets(options: argparse.Namespace) -> int:

@@ -8,17 +8,18 @@ messages; every widget update happens on the UI thread.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import dataclasses
 import math
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -41,10 +42,15 @@ from tui_nn.spec import Preset
 from .dialogs import ConfirmDialog, OpenDialog, SaveDialog
 from .fields import NumberInput
 from .help_screen import HelpScreen
+from .lesson_code import show_code
+from .lesson_pane import LessonPane
+from .loop_monitor import LoopMonitor
 from .messages import FieldsEdited, TrainerEvent
 from .network_pane import NetworkPane
 from .plots_pane import PlotsPane
 from .presets_pane import PresetsPane
+from .run_control import RunControl, exit_message
+from .signals import SignalGuard
 from .status_bar import StatusBar
 from .training_pane import TrainingPane
 
@@ -81,6 +87,8 @@ class TuiNnApp(App[int]):
         Binding("r", "reset", "Reset", tooltip="reset the weights (a fresh run)"),
         Binding("l", "log_scale", "Log", tooltip="log scale for the loss plot (on/off)"),
         Binding("a", "ascii", "ASCII", tooltip="plain-ASCII plots (on/off)"),
+        Binding("v", "lesson", "Lesson", tooltip="the lesson views (on/off)", show=False),
+        Binding("c", "code", "Code", tooltip="the preset as plain PyTorch code", show=False),
         Binding(
             "ctrl+s",
             "save",
@@ -89,6 +97,7 @@ class TuiNnApp(App[int]):
             priority=True,
         ),
         Binding("ctrl+o", "open", "Open", tooltip="open a preset file", priority=True),
+        Binding("ctrl+r", "runs", "Runs", tooltip="runs: open, continue or attach to one"),
         Binding("f1", "help", "Help", tooltip="this key reference"),
         Binding("q", "quit", "Quit", tooltip="quit (stops training)"),
         Binding(
@@ -105,8 +114,12 @@ class TuiNnApp(App[int]):
         devices: list[dict[str, Any]] | None = None,
         ascii_mode: bool | None = None,
         handle_signals: bool = False,
+        attach: str | Path | None = None,
+        attach_factory: Callable[[str], TrainerProcess] | None = None,
     ) -> None:
         super().__init__()
+        # run folders, quit/keep running, attach (`attach`: a trainer's socket), the runs screen
+        self.runs = RunControl(self, attach=attach, attach_factory=attach_factory)
         if preset is None:
             preset_path = resolve_preset("xor")
             preset = load_named("xor")
@@ -124,6 +137,7 @@ class TuiNnApp(App[int]):
         self.trainer_lr: float | None = None  # the learning rate the trainer last reported
         self.ascii_mode = _env_flag("TUI_NN_ASCII") if ascii_mode is None else ascii_mode
         self.handle_signals = handle_signals
+        self._loop_monitor: LoopMonitor | None = None  # event-loop stall statistics (benchmarks)
         self.exit_status = 0
         self._stopping = False
         self._confirming = False
@@ -143,12 +157,17 @@ class TuiNnApp(App[int]):
                         yield NetworkPane(id="network")
                     with TabPane("Training", id="tab-training"):
                         yield TrainingPane(id="training")
+                    with TabPane("Lesson", id="tab-lesson"):
+                        yield LessonPane(id="lesson")
                 yield PlotsPane(ascii_mode=self.ascii_mode, mono=self.no_color, id="plots")
             yield StatusBar(id="status")
         yield Static("", id="too-small")
         yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
+        self._loop_monitor = LoopMonitor.from_environment()
+        if self._loop_monitor is not None:
+            self._loop_monitor.start()
         self._check_size(self.size.width, self.size.height)
         await self._show_preset(self.committed)
         if self.preset_path is not None:
@@ -158,6 +177,8 @@ class TuiNnApp(App[int]):
         if self.trainer_factory is None:
             self.query_one(TrainingPane).set_devices(self.devices)
             self._set_state("idle")
+        elif self.runs.attach_socket is not None:
+            self.runs.start_attached()
         else:
             self._start_trainer()
             self._send_load(self.committed)
@@ -198,13 +219,15 @@ class TuiNnApp(App[int]):
 
     # -- the trainer process --------------------------------------------------------------
 
-    def _start_trainer(self) -> bool:
+    def _start_trainer(self, attach: str | Path | None = None) -> bool:
+        """Launch a trainer, or connect to the one serving the socket `attach`."""
         assert self.trainer_factory is not None
         self.generation += 1
         self._stopping = False
-        trainer = self.trainer_factory()
+        trainer = self.runs.handle(attach) if attach is not None else self.trainer_factory()
         try:
-            trainer.start()
+            if attach is None:
+                trainer.start()
         except (OSError, ValueError) as error:
             self.trainer = None
             self._set_state(
@@ -216,8 +239,14 @@ class TuiNnApp(App[int]):
         self._pump(trainer, self.generation)
         return True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="trainer")
     def _pump(self, trainer: TrainerProcess, generation: int) -> None:
+        # A daemon thread, not a Textual worker: the app's exit waits for a worker's thread,
+        # and a trainer left running in the background must not hold up a quit.
+        threading.Thread(
+            target=self._pump_events, args=(trainer, generation), daemon=True, name="trainer-events"
+        ).start()
+
+    def _pump_events(self, trainer: TrainerProcess, generation: int) -> None:
         """Read the trainer's events (blocking) and post them to the UI thread."""
         try:
             for event in trainer.events():
@@ -225,16 +254,17 @@ class TuiNnApp(App[int]):
                     continue
                 self.post_message(TrainerEvent(event, generation))
         except Exception as error:  # noqa: BLE001 - a reader failure is a trainer failure
-            self.post_message(
-                TrainerEvent(
-                    {
-                        "event": "exited",
-                        "returncode": None,
-                        "stderr": f"{type(error).__name__}: {error}",
-                    },
-                    generation,
+            with contextlib.suppress(Exception):  # the app may be gone
+                self.post_message(
+                    TrainerEvent(
+                        {
+                            "event": "exited",
+                            "returncode": None,
+                            "stderr": f"{type(error).__name__}: {error}",
+                        },
+                        generation,
+                    )
                 )
-            )
 
     def _send(self, command: str, **fields: Any) -> bool:
         trainer = self.trainer
@@ -286,6 +316,7 @@ class TuiNnApp(App[int]):
                     )
                 except Exception:  # noqa: BLE001 - e.g. the widgets are gone (shutting down)
                     pass
+        self.query_one(LessonPane).trainer_event(event)
 
     def _on_ready_event(self, event: dict[str, Any]) -> None:
         devices = event.get("devices")
@@ -324,8 +355,12 @@ class TuiNnApp(App[int]):
             self._rate_mark = None
         self._set_state(status, **fields)
 
+    def _on_run_event(self, event: dict[str, Any]) -> None:
+        self.runs.on_run(event)
+
     def _on_metrics_event(self, event: dict[str, Any]) -> None:
         self.query_one(PlotsPane).add_metrics(event)
+        self.runs.note_metrics(event)
         fields: dict[str, Any] = {}
         for key in ("epoch", "step"):
             if isinstance(event.get(key), int):
@@ -369,13 +404,9 @@ class TuiNnApp(App[int]):
     def _on_exited_event(self, event: dict[str, Any]) -> None:
         if self._stopping:
             return
-        code = event.get("returncode")
-        last = str(event.get("stderr") or "").strip()
+        message = exit_message(event, attached=self.trainer is not None and not self.trainer.pid)
         self.trainer = None
-        message = f"the trainer process ended (exit status {code})"
-        if last:
-            message += f": {last}"
-        message += "; press space to start a new one"
+        self.runs.trainer_gone()
         self._set_state("failed", message=message, error=True)
         self.notify(message, title="trainer failed", severity="error", markup=False, timeout=10)
 
@@ -434,11 +465,15 @@ class TuiNnApp(App[int]):
         self.query_one(StatusBar).show(message=message, message_style="$error")
         self.notify(message, severity="error", markup=False)
 
-    def _send_load(self, preset: Preset) -> None:
+    def _send_load(self, preset: Preset, resume: Path | None = None) -> None:
+        """Load `preset` into the trainer (or `resume` a run folder: its preset and checkpoint)."""
         self.committed = preset
         self.load_error = None
         self.loaded = None
-        self._send("load", preset=preset_to_dict(preset))
+        if resume is not None:
+            self._send("resume", path=str(resume))
+        else:
+            self._send("load", preset=preset_to_dict(preset))
         self.epoch = self.step = 0
         self._rate_mark = None
         self.query_one(PlotsPane).clear()
@@ -576,7 +611,9 @@ class TuiNnApp(App[int]):
         if self.state in ("running", "starting"):
             self._send("pause")
             return
-        if self.state in ("done", "diverged"):
+        if self.state in ("done", "diverged") or (
+            self.state == "failed" and self.trainer is not None and self.trainer.running
+        ):  # ended; "failed" with a live trainer: out of memory
             message = "the run has ended: press r to reset the weights and train again"
             self.query_one(StatusBar).show(message=message)
             self.notify(message, markup=False, timeout=3)
@@ -626,6 +663,13 @@ class TuiNnApp(App[int]):
     def action_ascii(self) -> None:
         self.ascii_mode = not self.ascii_mode
         self.query_one(PlotsPane).set_ascii(self.ascii_mode)
+        self.query_one(LessonPane).set_ascii(self.ascii_mode)
+
+    def action_lesson(self) -> None:
+        self.query_one(LessonPane).toggle()
+
+    def action_code(self) -> None:
+        show_code(self, self.committed, self.preset_path)
 
     def action_save(self) -> None:
         candidate, errors = self._candidate()
@@ -663,58 +707,61 @@ class TuiNnApp(App[int]):
                 [
                     ("Keys", self.BINDINGS),
                     ("Network tab", NetworkPane.BINDINGS),
+                    ("Lesson tab", LessonPane.BINDINGS),
                     ("Dialogs", ConfirmDialog.BINDINGS),
                 ]
             )
         )
 
     async def action_quit(self) -> None:
-        self._stop_trainer()
-        self.exit(self.exit_status, return_code=self.exit_status)
+        self.runs.quit()  # while training: stop, keep running in the background, or cancel
+
+    def action_runs(self) -> None:
+        if not self.screen.is_modal:
+            self.runs.show_runs()
 
     async def on_unmount(self) -> None:
         self._stop_trainer()
+        if self._loop_monitor is not None:
+            self._loop_monitor.stop()
 
     # -- signals --------------------------------------------------------------------------
 
     def _install_signal_handlers(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            try:
-                loop.add_signal_handler(signum, self._on_signal, signum)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+        # SIGHUP, SIGINT, SIGTERM -> _on_signal, with a watchdog (see signals.py)
+        SignalGuard(self).install()
 
     def _on_signal(self, signum: int) -> None:
+        """SIGHUP (the terminal went away) while training keeps the run going on its own;
+        SIGHUP otherwise, SIGINT and SIGTERM stop it (after its checkpoint) and exit."""
         self.exit_status = 128 + signum
-        trainer = self.trainer
-        detach = getattr(trainer, "detach", None)
-        if signum == signal.SIGHUP and self.state in ("running", "starting") and detach:
-            # The terminal went away (an SSH drop): leave the run going on its own.
-            self.trainer = None
-            self._stopping = True
-            self.generation += 1
-            try:
-                detach()
-            except Exception:  # noqa: BLE001 - exiting must not fail
-                pass
+        if signum == signal.SIGHUP and self.state in ("running", "starting"):
+            self.runs.keep_running()
         else:
-            self._stop_trainer()
-        self.exit(self.exit_status, return_code=self.exit_status)
+            self.runs.stop_and_exit()
 
 
-def run_app(preset: str | None = None) -> int:
-    """Open the app with a preset name or file (default: xor); returns the exit status."""
+def run_app(
+    preset: str | None = None, *, attach: str | Path | None = None, run: Path | None = None
+) -> int:
+    """Open the app with a preset name or file (default: xor), or attached to the trainer at
+    the socket `attach` that trains the run folder `run`; returns the exit status."""
     try:
-        path = resolve_preset(preset if preset is not None else "xor")
-        loaded = load_named(str(path))
+        if run is not None:
+            path, loaded = None, load_preset(Path(run) / "preset.toml")
+        else:
+            path = resolve_preset(preset if preset is not None else "xor")
+            loaded = load_named(str(path))
     except TuiNnError as error:
         print(f"tui-nn: error: {error}", file=sys.stderr)
         return 2
-    app = TuiNnApp(loaded, path, handle_signals=True)
+    app = TuiNnApp(loaded, path, handle_signals=True, attach=attach)
     try:
         app.run()
     finally:
         app._stop_trainer()
+    if app.runs.farewell:
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            print(app.runs.farewell, flush=True)
     code = app.return_code
     return code if code is not None else app.exit_status

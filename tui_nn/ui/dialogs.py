@@ -187,3 +187,46 @@ class OpenDialog(ModalScreen[tuple[Preset, Path] | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class QuitDialog(ModalScreen[str | None]):
+    """Quit while training: "stop" (save a checkpoint and end the run), "keep" (the run goes on
+    in the background; `tui-nn attach` comes back to it), or None (cancel)."""
+
+    BINDINGS = [
+        Binding("s", "choose('stop')", "Stop and quit"),
+        Binding("k", "choose('keep')", "Keep running"),
+        Binding("c,escape", "choose('')", "Cancel"),
+    ]
+
+    def __init__(self, run_id: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+    def compose(self) -> ComposeResult:
+        run = f"run {self.run_id}" if self.run_id else "the run"
+        text = (
+            f"Training is running ({run}).\n\n"
+            "Stop: save a checkpoint and end it (the runs screen, ctrl+r, continues it later).\n"
+            "Keep running: it trains on in the background, also when this terminal closes; "
+            "`tui-nn attach` comes back to it."
+        )
+        with Vertical(classes="dialog"):
+            yield Label("Quit tui-nn", classes="dialog-title")
+            yield Static(Content(text), classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Stop and quit (s)", variant="primary", id="stop", compact=True)
+                yield Button("Keep running (k)", id="keep", compact=True)
+                yield Button("Cancel (c)", id="cancel", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#stop", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice or None)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss({"stop": "stop", "keep": "keep"}.get(event.button.id or ""))

@@ -77,6 +77,21 @@ def _label(value: float) -> str:
     return f"{value:.4g}"
 
 
+def thin(xs: list[float], ys: list[float], limit: int) -> tuple[list[float], list[float]]:
+    """At most `limit` points, each the mean of a run of neighbours: a plot `limit / 2` cells
+    wide cannot show more (two braille dots a cell), and plotext's time grows with the points."""
+    n = len(xs)
+    if n <= limit:
+        return xs, ys
+    edges = [round(i * n / limit) for i in range(limit + 1)]
+    out_x, out_y = [], []
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        if hi > lo:
+            out_x.append(sum(xs[lo:hi]) / (hi - lo))
+            out_y.append(sum(ys[lo:hi]) / (hi - lo))
+    return out_x, out_y
+
+
 class LossPlot(PlotextPlot):
     """A line plot of some series of a `History`."""
 
@@ -113,7 +128,7 @@ class LossPlot(PlotextPlot):
     # -- drawing --------------------------------------------------------------------------
 
     def _series(self, key: str) -> tuple[list[float], list[float]]:
-        xs, ys = self.history.points(key)
+        xs, ys = thin(*self.history.points(key), limit=2 * max(self.size.width, 20))
         if self.percent:
             ys = [100.0 * y for y in ys]
         if self.log_scale and not self.percent:

@@ -60,6 +60,8 @@ class PlotsPane(Vertical):
         self.steps_per_epoch: int | None = None
         self.data_task: str | None = None
         self.has_test = True
+        self.stops: list[float] = []  # x positions where a stop rule fired
+        self.gap: float | None = None  # test - train loss at the last evaluation with both
         self._dirty = True
         self._last_redraw = 0.0
         self._redraw_timer: Any = None
@@ -107,6 +109,7 @@ class PlotsPane(Vertical):
     def clear(self) -> None:
         self.loss_history.clear()
         self.acc_history.clear()
+        self.stops, self.gap = [], None
         self._dirty = True
         self.schedule_redraw()
 
@@ -139,10 +142,26 @@ class PlotsPane(Vertical):
                 self.loss_history.add("train_loss", at, evaluation["train_loss"])
             if _value(evaluation, "test_loss") is not None:
                 self.loss_history.add("test_loss", at, evaluation["test_loss"])
+                if _value(evaluation, "train_loss") is not None:
+                    self.gap = evaluation["test_loss"] - evaluation["train_loss"]
             for key in ("train_acc", "test_acc"):
                 if _value(evaluation, key) is not None:
                     self.acc_history.add(key, at, evaluation[key])
         self.schedule_redraw()
+
+    def set_stops(self, stops: list[dict[str, Any]]) -> None:
+        """Where the stop rules fired (a state event's `stops`): marked on the loss plot."""
+        marks = []
+        for stop in stops:
+            step, epoch = _value(stop, "step"), _value(stop, "epoch")
+            if step is not None and self.steps_per_epoch:
+                marks.append(step / self.steps_per_epoch)
+            elif epoch is not None:
+                marks.append(epoch)
+        if marks != self.stops:
+            self.stops = marks
+            self._dirty = True
+            self.schedule_redraw()
 
     # -- display --------------------------------------------------------------------------
 
@@ -159,6 +178,15 @@ class PlotsPane(Vertical):
         self._dirty = True
         self.redraw_if_needed()
 
+    def _mark_stops(self, plot: LossPlot) -> None:
+        """A vertical line where each stop rule fired, with a little room after the last one."""
+        span = _x_range(self.loss_history)
+        if span is not None:
+            lo, hi = span[0], max(span[1], *self.stops)
+            plot.plt.xlim(lo, hi + 0.03 * (hi - lo or 1.0))
+        for x in self.stops:
+            plot.plt.vline(x, "red")
+
     def _legend(
         self, title: str, history: History, lines: list[PlotLine], note: str, fmt: Any
     ) -> Content:
@@ -172,6 +200,11 @@ class PlotsPane(Vertical):
             parts.append((f"{marker} {line.label}", STYLE.get(line.color, "")))
             if last is not None:
                 parts.append(f" {fmt(last[1])}")
+        if history is self.loss_history and self.gap is not None and self.has_test:
+            parts.append(("  gap=", "bold"))  # test - train, one word: wrapped as one
+            parts.append(f"{self.gap:+.3g}")
+        if history is self.loss_history and self.stops:
+            parts.append(("  | stop" if self.ascii_mode or self.mono else "  │ stop", "ansi_red"))
         if note:
             parts.append(("  " + note, "dim"))
         return Content.assemble(*parts)
@@ -183,6 +216,8 @@ class PlotsPane(Vertical):
         for plot in (loss_plot, acc_plot):
             if self._dirty or plot.drawn_version != plot.history.version:
                 plot.replot()
+                if plot is loss_plot and self.stops:
+                    self._mark_stops(plot)
                 self.redraws += 1
                 changed = True
         self._last_redraw = time.monotonic()
@@ -204,6 +239,11 @@ class PlotsPane(Vertical):
             ),
             layout=False,
         )
+
+
+def _x_range(history: History) -> tuple[float, float] | None:
+    xs = [x for key in history.series for x in history.points(key)[0]]
+    return (min(min(xs), 0.0), max(xs)) if xs else None
 
 
 def _short(value: float) -> str:

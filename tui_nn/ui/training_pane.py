@@ -103,7 +103,13 @@ class TrainingPane(DeferredFields, Vertical):
             yield self._input_row(key)
         yield self._row(
             "Device",
-            Select([("auto", "auto")], value="auto", allow_blank=False, compact=True, id="device"),
+            Select(
+                self._device_options(),
+                value=self.choices["device"],
+                allow_blank=False,
+                compact=True,
+                id="device",
+            ),
         )
         yield Label("Data", classes="section-title")
         yield self._row(
@@ -176,8 +182,8 @@ class TrainingPane(DeferredFields, Vertical):
         if self.built:
             self._fill_device_options()
 
-    def _fill_device_options(self) -> None:
-        select = self.query_one("#device", Select)
+    def _device_options(self) -> list[tuple[str, str]]:
+        """"auto", the devices the trainer reported, and the preset's own device if not among them."""
         options: list[tuple[str, str]] = [("auto", "auto")]
         for device in self.devices:
             name = str(device.get("name", "?"))
@@ -186,9 +192,13 @@ class TrainingPane(DeferredFields, Vertical):
         wanted = self.choices["device"]
         if wanted not in [value for _, value in options]:
             options.append((f"{wanted} (not found)" if self.devices else wanted, wanted))
+        return options
+
+    def _fill_device_options(self) -> None:
+        select = self.query_one("#device", Select)
         with select.prevent(Select.Changed):
-            select.set_options(options)
-            select.value = wanted
+            select.set_options(self._device_options())
+            select.value = self.choices["device"]
 
     def errors(self) -> list[str]:
         out = []

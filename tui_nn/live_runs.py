@@ -1,0 +1,113 @@
+"""Runs that are still training in a trainer process of their own (started by an app that went
+away, or still open in one): what `tui-nn attach` and the app's runs screen reconnect to.
+
+A run is live when its run.json names a trainer's pid that is alive and a socket that exists.
+No torch and no Textual here: the command line checks this before it opens the app.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui_nn.errors import TuiNnError
+from tui_nn.runs import list_runs, read_run_info, resolve_run, runs_root
+
+LISTED_RUNS = 4  # runs named in the one-line message when none is live
+
+
+@dataclass
+class LiveRun:
+    path: Path
+    socket: str
+    pid: int
+    status: str  # "running" (in the background, or in an app) or "paused" (open in an app)
+    info: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+
+def pid_alive(pid: Any) -> bool:
+    """True when `pid` is a live process (and, where /proc tells, a tui-nn trainer)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        text = cmdline.read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc on this system: trust kill(0)
+    except OSError:
+        return True
+    if b"<defunct>" in text or not text:
+        return False  # a zombie: it has ended, its parent has not reaped it yet
+    return b"tui_nn" in text or b"tui-nn" in text
+
+
+def live_run(path: Path) -> LiveRun | None:
+    """The run at `path` when a trainer process still serves it, else None."""
+    try:
+        info = read_run_info(path)
+    except TuiNnError:
+        return None
+    socket, pid, status = info.get("socket"), info.get("pid"), str(info.get("status", ""))
+    if status not in ("running", "paused") or not isinstance(socket, str) or not socket:
+        return None
+    if not pid_alive(pid) or not os.path.exists(socket):
+        return None
+    return LiveRun(Path(path), socket, int(pid), status, info)
+
+
+def describe_runs(root: Path | None = None, limit: int = LISTED_RUNS) -> str:
+    """What `tui-nn runs` shows, on one line: "id (status, N epochs), ..."."""
+    runs = list_runs(root)
+    if not runs:
+        return f"there are no runs yet in {runs_root() if root is None else root}"
+    shown = ", ".join(f"{run.id} ({run.status}, {run.epochs} epochs)" for run in runs[:limit])
+    more = f" and {len(runs) - limit} more" if len(runs) > limit else ""
+    return f"`tui-nn runs` lists {shown}{more}"
+
+
+def find_live_run(name: str | None = None, root: Path | None = None) -> LiveRun:
+    """The run `tui-nn attach [RUN]` reconnects to: RUN (an id or a folder), or the newest run
+    training in the background. Raises `TuiNnError` with a one-line reason otherwise."""
+    if name is None:
+        for run in list_runs(root):
+            if run.status != "running":
+                continue
+            live = live_run(run.path)
+            if live is not None and live.status == "running":
+                return live
+        raise TuiNnError(f"no run is training in the background; {describe_runs(root)}")
+    path = resolve_run(name, root)
+    live = live_run(path)
+    if live is None:
+        try:
+            status = str(read_run_info(path).get("status", "?"))
+        except TuiNnError:
+            status = "damaged"
+        if status == "running":
+            status = "interrupted: its trainer is gone"
+        hint = (
+            ""
+            if status in ("done", "damaged")
+            else f"; `tui-nn train --resume {path.name}` continues it from its last checkpoint"
+        )
+        raise TuiNnError(f"run {path.name} is not training ({status}){hint}")
+    if live.status != "running":
+        raise TuiNnError(
+            f"run {path.name} is open in another app (trainer pid {live.pid}, {live.status}); "
+            "quit that app with `keep running` to attach here"
+        )
+    return live

@@ -1,0 +1,346 @@
+"""The Lesson tab: the ideas of the lesson next to the live training, each view where the preset
+makes it meaningful (truth table and hand-set weights for logic gates, the perceptron rule step
+by step, decision maps for 2-D data, the network's weights, digits with a confusion matrix, the
+regression curve).
+
+The pane gets every trainer event from the app (`trainer_event`). It asks the trainer for
+snapshots (`views` enabled) only while the tab is shown, and turns them off when it is hidden:
+snapshots cost the trainer a little time. While shown the tab takes the room of the plots on a
+narrow terminal and sits beside them on a wide one (classes on the sidebar's parent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import TabbedContent, TabPane, Tabs
+
+from .lesson_data import VIEWS, LessonData
+from .lesson_rule import RuleView
+from .lesson_table import TableView, WeightsApplied
+from .lesson_views import CurveView, DigitsView, MapView, NetView
+
+WIDE = 110  # from this many columns the lesson sits beside the plots
+
+
+class LessonPane(Vertical):
+    """See the module docstring."""
+
+    BINDINGS = [
+        Binding("s", "step", "Step", show=False, tooltip="perceptron rule: the next sample"),
+        Binding(
+            "e",
+            "rule_epoch",
+            "Rest of epoch",
+            show=False,
+            tooltip="perceptron rule: to the end of the epoch",
+        ),
+        Binding(
+            "z",
+            "rewind",
+            "Start over",
+            show=False,
+            tooltip="perceptron rule: back to the initial weights",
+        ),
+        Binding(
+            "escape",
+            "revert",
+            "Trainer's weights",
+            show=False,
+            tooltip="truth table: drop the typed weights, show the trainer's",
+        ),
+        Binding("p", "points", "Points", show=False, tooltip="decision map: points on/off"),
+        Binding(
+            "right_square_bracket",
+            "next_view(1)",
+            "Next view",
+            show=False,
+            tooltip="the next lesson view",
+        ),
+        Binding(
+            "left_square_bracket",
+            "next_view(-1)",
+            "Previous view",
+            show=False,
+            tooltip="the previous lesson view",
+        ),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.data: LessonData | None = None
+        self.shown = False  # the tab is the active one
+        self.views_enabled = False  # what the trainer was last told
+        self._previous_tab: str | None = None
+        self._refresh_scheduled = False
+        self._stale: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        widgets: dict[str, Widget] = {
+            "lesson-table": TableView(id="table-view"),
+            "lesson-rule": RuleView(id="rule-view"),
+            "lesson-map": MapView(id="map-view"),
+            "lesson-net": NetView(id="net-view"),
+            "lesson-digits": DigitsView(id="digits-view"),
+            "lesson-curve": CurveView(id="curve-view"),
+        }
+        with TabbedContent(id="lesson-tabs"):
+            for ident, title in VIEWS:
+                with TabPane(title, id=ident):
+                    yield widgets[ident]
+
+    def on_mount(self) -> None:
+        preset = getattr(self.app, "committed", None)
+        if preset is not None:
+            self.data = LessonData(preset, ascii_only=bool(getattr(self.app, "ascii_mode", False)))
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            self.watch(sidebar, "active", self._sidebar_changed, init=False)
+        self._sync_tabs()
+
+    # -- where the pane lives --------------------------------------------------------------
+
+    def _sidebar(self) -> TabbedContent | None:
+        try:
+            return self.query_ancestor(TabbedContent)
+        except Exception:  # noqa: BLE001 - not inside a TabbedContent (a test harness)
+            return None
+
+    def _own_tab(self) -> str | None:
+        try:
+            return self.query_ancestor(TabPane).id
+        except Exception:  # noqa: BLE001
+            return None
+
+    def _sidebar_changed(self, active: str) -> None:
+        shown = active == self._own_tab()
+        if shown == self.shown:
+            return
+        self.shown = shown
+        self._layout()
+        self._set_views(shown)
+        if shown:
+            self._stale = {ident for ident, _ in VIEWS}
+            self.refresh_views()
+
+    def _layout(self) -> None:
+        """Give the lesson room: the plots' place on a narrow terminal, most of a wide one.
+
+        Inline styles on the sidebar and the plots (a layout pass) rather than classes on
+        their parent, which would restyle every widget of every tab (slow)."""
+        sidebar = self._sidebar()
+        if sidebar is None or sidebar.parent is None:
+            return
+        plots = next((w for w in sidebar.parent.children if w.id == "plots"), None)
+        wide = self.app.size.width >= WIDE
+        if self.shown:
+            sidebar.styles.width = "1fr"
+            if not wide:
+                sidebar.styles.border_right = ("none", "black")  # nothing beside it
+            else:
+                sidebar.styles.clear_rule("border_right")
+            if plots is not None:
+                plots.display = wide
+                plots.styles.width = "40%"
+        else:
+            sidebar.styles.clear_rule("width")
+            sidebar.styles.clear_rule("border_right")
+            if plots is not None:
+                plots.styles.clear_rule("width")
+                plots.display = True
+
+    def on_resize(self) -> None:
+        if self.shown:
+            self._layout()
+
+    def _set_views(self, enabled: bool) -> None:
+        """Tell the trainer to send snapshots (or to stop)."""
+        send = getattr(self.app, "_send", None)
+        if send is None:
+            return
+        send("views", enabled=enabled)
+        self.views_enabled = enabled
+
+    def toggle(self) -> None:
+        """`v`: show the lesson (focus its view tabs), or go back to the tab before."""
+        sidebar = self._sidebar()
+        own = self._own_tab()
+        if sidebar is None or own is None or self.app.screen.is_modal:
+            return
+        if sidebar.active == own:
+            sidebar.active = self._previous_tab or "tab-presets"
+            tabs = sidebar.query_children(Tabs)
+            if tabs:
+                tabs.first().focus()
+        else:
+            self._previous_tab = sidebar.active
+            sidebar.active = own
+            self.query_one("#lesson-tabs").query_one(Tabs).focus()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def trainer_event(self, event: dict[str, Any]) -> None:
+        """Every trainer event, from the app."""
+        try:
+            self._trainer_event(event)
+        except Exception as error:  # noqa: BLE001 - a bad event must not break the app
+            self.log.error(f"lesson: bad {event.get('event')!r} event: {error}")
+
+    def _trainer_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        preset = getattr(self.app, "committed", None)
+        if kind == "loaded" and preset is not None:
+            ascii_only = self.data.ascii_only if self.data else False
+            self.data = LessonData(preset, loaded=event, ascii_only=ascii_only)
+            self._sync_tabs()
+            if self.shown:
+                self._set_views(True)  # a new trainer process starts without them
+        elif kind == "snapshot" and self.data is not None:
+            self.data.snapshot = event
+        elif kind == "state":
+            stops = event.get("stops")
+            if isinstance(stops, list):
+                self._mark_stops(stops)
+            if event.get("epoch") == 0 and self.data is not None:
+                self.data.stops = []
+        else:
+            return
+        self._stale = {ident for ident, _ in VIEWS}
+        self.refresh_views()
+
+    def _mark_stops(self, stops: list[Any]) -> None:
+        from .plots_pane import PlotsPane
+
+        try:
+            plots = self.app.query_one(PlotsPane)
+        except Exception:  # noqa: BLE001 - no plots in this app
+            return
+        setter = getattr(plots, "set_stops", None)
+        if setter is not None:
+            setter([stop for stop in stops if isinstance(stop, dict)])
+
+    def set_ascii(self, on: bool) -> None:
+        if self.data is not None:
+            self.data.ascii_only = on
+            self._stale = {ident for ident, _ in VIEWS}
+            self.refresh_views()
+
+    # -- the views ------------------------------------------------------------------------
+
+    def _tabs(self) -> TabbedContent:
+        return self.query_one("#lesson-tabs", TabbedContent)
+
+    def _sync_tabs(self) -> None:
+        if self.data is None:
+            return
+        wanted = self.data.views()
+        tabs = self._tabs()
+        for ident, _ in VIEWS:
+            if ident in wanted:
+                tabs.show_tab(ident)
+            else:
+                tabs.hide_tab(ident)
+        if tabs.active not in wanted and wanted:
+            tabs.active = wanted[0]
+
+    @property
+    def active_view(self) -> str:
+        return self._tabs().active
+
+    def refresh_views(self) -> None:
+        """Redraw the visible view soon (several events in a row redraw once)."""
+        if self._refresh_scheduled:
+            return
+        self._refresh_scheduled = True
+        self.call_later(self._refresh_now)
+
+    async def _refresh_now(self) -> None:
+        self._refresh_scheduled = False
+        data = self.data
+        if data is None or not self.is_attached:
+            return
+        preset = getattr(self.app, "committed", None)
+        if preset is not None:
+            data.preset = preset  # the learning rate changes without a reload
+        active = self.active_view
+        if not self.shown or active not in self._stale:
+            return
+        self._stale.discard(active)
+        await self._update(active, data)
+
+    async def _update(self, ident: str, data: LessonData) -> None:
+        if ident == "lesson-table":
+            await self.query_one(TableView).set_data(data)
+        elif ident == "lesson-rule":
+            self.query_one(RuleView).set_data(data)
+        elif ident == "lesson-map":
+            self.query_one(MapView).set_data(data)
+        elif ident == "lesson-net":
+            self.query_one(NetView).set_data(data)
+        elif ident == "lesson-digits":
+            self.query_one(DigitsView).set_data(data)
+        elif ident == "lesson-curve":
+            self.query_one(CurveView).set_data(data)
+
+    @on(TabbedContent.TabActivated, "#lesson-tabs")
+    def _view_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()  # the app's sidebar must not take it for its own
+        self.refresh_bindings()
+        self.refresh_views()
+
+    @on(WeightsApplied)
+    def _weights_applied(self, message: WeightsApplied) -> None:
+        layers = [
+            {"weights": [list(row) for row in layer.weights], "bias": list(layer.bias)}
+            for layer in message.layers
+        ]
+        send = getattr(self.app, "_send", None)
+        sent = bool(send("set_weights", layers=layers)) if send is not None else False
+        if sent and self.data is not None and self.data.snapshot is not None:
+            # Show them at once; the trainer's next snapshot confirms.
+            old = self.data.snapshot.get("layers") or []
+            if len(old) == len(layers):
+                self.data.snapshot = dict(self.data.snapshot)
+                self.data.snapshot["layers"] = [
+                    {**o, **new} for o, new in zip(old, layers, strict=True)
+                ]
+        self.query_one(TableView).applied(sent)
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("step", "rule_epoch", "rewind"):
+            return self.active_view == "lesson-rule"
+        if action == "points":
+            return self.active_view == "lesson-map"
+        if action == "revert":
+            return self.active_view == "lesson-table" and self.query_one(TableView).dirty
+        return True
+
+    def action_step(self) -> None:
+        self.query_one(RuleView).step()
+
+    def action_rule_epoch(self) -> None:
+        self.query_one(RuleView).finish_epoch()
+
+    def action_rewind(self) -> None:
+        self.query_one(RuleView).rewind()
+
+    def action_points(self) -> None:
+        self.query_one(MapView).toggle_points()
+
+    def action_revert(self) -> None:
+        self.query_one(TableView).revert()
+
+    def action_next_view(self, delta: int) -> None:
+        if self.data is None:
+            return
+        wanted = self.data.views()
+        tabs = self._tabs()
+        if tabs.active in wanted:
+            tabs.active = wanted[(wanted.index(tabs.active) + delta) % len(wanted)]
