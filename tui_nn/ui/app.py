@@ -42,7 +42,6 @@ from tui_nn.spec import Preset
 from .dialogs import ConfirmDialog, OpenDialog, SaveDialog
 from .fields import NumberInput
 from .help_screen import HelpScreen
-from .lesson_code import show_code
 from .lesson_pane import LessonPane
 from .loop_monitor import LoopMonitor
 from .messages import FieldsEdited, TrainerEvent
@@ -669,6 +668,8 @@ class TuiNnApp(App[int]):
         self.query_one(LessonPane).toggle()
 
     def action_code(self) -> None:
+        from .lesson_code import show_code  # the exporter loads on first use
+
         show_code(self, self.committed, self.preset_path)
 
     def action_save(self) -> None:

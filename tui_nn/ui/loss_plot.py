@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import RenderResult
@@ -124,6 +125,8 @@ class LossPlot(PlotextPlot):
         self.log_scale = log_scale
         self.mono = mono  # no colours: tell lines apart by their markers
         self.drawn_version = -1
+        self._figure = 0  # bumped by every replot: the figure plotext will draw changed
+        self._rendered: tuple[tuple[Any, ...], Text] | None = None
 
     # -- drawing --------------------------------------------------------------------------
 
@@ -139,6 +142,7 @@ class LossPlot(PlotextPlot):
 
     def replot(self) -> None:
         """Rebuild the figure from the history (O(capacity) per line) and refresh."""
+        self._figure += 1
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -202,10 +206,17 @@ class LossPlot(PlotextPlot):
 
     def render(self) -> RenderResult:
         width, height = self.size.width, self.size.height
+        # Textual asks again after screens and dialogs come and go; building the figure costs
+        # tens of milliseconds, so an unchanged figure at an unchanged size is drawn from cache.
+        key = (self._figure, width, height, self.app.theme, self.ascii_mode)
+        if self._rendered is not None and self._rendered[0] == key:
+            return self._rendered[1]
         self._plot.plotsize(width, height)
         self._plot._set_size(width, height)  # see PlotextPlot.render: resizing needs both
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
         text = self._plot.build()
         if self.ascii_mode:
             text = text.translate(ASCII_TABLE)
-        return Text.from_ansi(text)
+        rendered = Text.from_ansi(text)
+        self._rendered = (key, rendered)
+        return rendered
