@@ -24,8 +24,10 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from tui_nn.errors import PresetError, TuiNnError
@@ -42,7 +44,6 @@ from tui_nn.spec import Preset
 from .dialogs import ConfirmDialog, OpenDialog, SaveDialog
 from .fields import NumberInput
 from .help_screen import HelpScreen
-from .lesson_pane import LessonPane
 from .loop_monitor import LoopMonitor
 from .messages import FieldsEdited, TrainerEvent
 from .network_pane import NetworkPane
@@ -137,6 +138,9 @@ class TuiNnApp(App[int]):
         self.ascii_mode = _env_flag("TUI_NN_ASCII") if ascii_mode is None else ascii_mode
         self.handle_signals = handle_signals
         self._loop_monitor: LoopMonitor | None = None  # event-loop stall statistics (benchmarks)
+        self.lesson: Any = None  # the LessonPane, mounted just after the first frame
+        self._lesson_backlog: list[dict[str, Any]] = []  # trainer events that came before it
+        self._lesson_mounting = False
         self.exit_status = 0
         self._stopping = False
         self._confirming = False
@@ -156,8 +160,7 @@ class TuiNnApp(App[int]):
                         yield NetworkPane(id="network")
                     with TabPane("Training", id="tab-training"):
                         yield TrainingPane(id="training")
-                    with TabPane("Lesson", id="tab-lesson"):
-                        yield LessonPane(id="lesson")
+                    yield TabPane("Lesson", id="tab-lesson")  # filled after the first frame
                 yield PlotsPane(ascii_mode=self.ascii_mode, mono=self.no_color, id="plots")
             yield StatusBar(id="status")
         yield Static("", id="too-small")
@@ -168,6 +171,7 @@ class TuiNnApp(App[int]):
         if self._loop_monitor is not None:
             self._loop_monitor.start()
         self._check_size(self.size.width, self.size.height)
+        self.call_after_refresh(self._mount_lesson)
         await self._show_preset(self.committed)
         if self.preset_path is not None:
             self.query_one(PresetsPane).highlight(self.preset_path)
@@ -315,7 +319,10 @@ class TuiNnApp(App[int]):
                     )
                 except Exception:  # noqa: BLE001 - e.g. the widgets are gone (shutting down)
                     pass
-        self.query_one(LessonPane).trainer_event(event)
+        if self.lesson is not None:
+            self.lesson.trainer_event(event)
+        else:
+            self._lesson_backlog.append(event)
 
     def _on_ready_event(self, event: dict[str, Any]) -> None:
         devices = event.get("devices")
@@ -662,10 +669,30 @@ class TuiNnApp(App[int]):
     def action_ascii(self) -> None:
         self.ascii_mode = not self.ascii_mode
         self.query_one(PlotsPane).set_ascii(self.ascii_mode)
-        self.query_one(LessonPane).set_ascii(self.ascii_mode)
+        if self.lesson is not None:
+            self.lesson.set_ascii(self.ascii_mode)
 
-    def action_lesson(self) -> None:
-        self.query_one(LessonPane).toggle()
+    async def action_lesson(self) -> None:
+        await self._mount_lesson()
+        if self.lesson is not None:
+            self.lesson.toggle()
+
+    async def _mount_lesson(self) -> None:
+        """The lesson views load after the first frame: their modules cost startup time."""
+        if self.lesson is not None or self._lesson_mounting:
+            return
+        self._lesson_mounting = True
+        from .lesson_pane import LessonPane
+
+        pane = LessonPane(id="lesson")
+        try:
+            await self.query_one("#tab-lesson", TabPane).mount(pane)
+        except (MountError, NoMatches):  # the app is closing already
+            return
+        self.lesson = pane
+        backlog, self._lesson_backlog = self._lesson_backlog, []
+        for event in backlog:
+            pane.trainer_event(event)
 
     def action_code(self) -> None:
         from .lesson_code import show_code  # the exporter loads on first use
@@ -703,6 +730,8 @@ class TuiNnApp(App[int]):
         self.push_screen(OpenDialog(), opened)
 
     def action_help(self) -> None:
+        from .lesson_pane import LessonPane
+
         self.push_screen(
             HelpScreen(
                 [
