@@ -97,8 +97,8 @@ class Worker:
         # welcome (devices, preset, run, state) comes before any metrics.
         self._joining = link
         self._ever_attached = True
+        self._inbox.put({"cmd": "_attached"})  # before any command of the new app
         threading.Thread(target=self._read, args=(link,), daemon=True).start()
-        self._inbox.put({"cmd": "_attached"})
         return True
 
     def _read(self, link: Link) -> None:

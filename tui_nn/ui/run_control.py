@@ -246,7 +246,7 @@ class RunControl:
             return
         trainer = app.trainer
         training = app.state in ("running", "starting")
-        if training and trainer is not None and trainer.running:
+        if training and trainer is not None and trainer.running and hasattr(trainer, "detach"):
 
             def answered(choice: str | None) -> None:
                 if choice == "keep":
@@ -267,6 +267,9 @@ class RunControl:
         """Leave the run training on its own (its trainer serves `tui-nn attach`), and exit."""
         app = self.app
         trainer = app.trainer
+        if trainer is not None and not hasattr(trainer, "detach"):
+            self.stop_and_exit()  # a stand-in trainer that cannot run on its own
+            return
         app.trainer = None
         app._stopping = True
         app.generation += 1

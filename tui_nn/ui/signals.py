@@ -20,7 +20,6 @@ import contextlib
 import os
 import signal
 import sys
-import termios
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -38,8 +37,10 @@ RESET = (
 
 def terminal_alive(fd: int) -> bool:
     try:
+        import termios
+
         termios.tcgetattr(fd)
-    except (termios.error, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - termios.error, OSError, no termios here
         return False
     return True
 
@@ -54,21 +55,23 @@ class SignalGuard:
     def install(self) -> None:
         """Call from the app's event loop (on mount)."""
         self.loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-            with contextlib.suppress(ValueError, OSError):  # not the main thread
-                signal.signal(signum, self._handle)
-        with contextlib.suppress(ValueError, OSError):
-            self._previous_cont = signal.signal(signal.SIGCONT, self._on_cont)
+        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+            if hasattr(signal, name):  # (no SIGHUP on Windows)
+                with contextlib.suppress(ValueError, OSError):  # not the main thread
+                    signal.signal(getattr(signal, name), self._handle)
+        if hasattr(signal, "SIGCONT"):
+            with contextlib.suppress(ValueError, OSError):
+                self._previous_cont = signal.signal(signal.SIGCONT, self._on_cont)
 
     def _handle(self, signum: int, frame: Any) -> None:
         """Runs in the main thread at once, even while the UI loop is busy or blocked."""
-        if signum == signal.SIGHUP:
+        if signum == getattr(signal, "SIGHUP", None):
             self.hung_up = True
         if self.signum is not None:
             return  # already on its way out (the watchdog makes sure)
         self.signum = signum
         app = self.app
-        keep = signum == signal.SIGHUP and app.state in ("running", "starting")
+        keep = self.hung_up and app.state in ("running", "starting")
         trainer = app.trainer
         with contextlib.suppress(RuntimeError):  # the loop is closed: exiting already
             self.loop.call_soon_threadsafe(app._on_signal, signum)
@@ -107,4 +110,6 @@ class SignalGuard:
             finally:
                 os.set_blocking(fd, True)  # the shell shares this file description
             if attrs is not None:
+                import termios
+
                 termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, attrs)
