@@ -228,3 +228,9 @@ def test_out_of_memory_stops_with_the_batch_size_and_a_smaller_suggestion() -> N
     fresh = Trainer(load_named("mnist-like"))  # a new run starts without restarting anything
     fresh.run_epoch()
     assert fresh.state.epoch == 1
+
+
+def test_more_hidden_units_fit_the_sine_better() -> None:
+    narrow, wide = trained("sine").summary(), trained("sine-wide").summary()
+    assert wide["test_loss"] < 0.6 * narrow["test_loss"]
+    assert wide["test_loss"] < 0.02  # near the noise floor of 0.1**2
