@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_nn.errors import TuiNnError
-from tui_nn.runs import list_runs, read_run_info, resolve_run, runs_root
+from tui_nn.runs import list_runs, pid_alive, read_run_info, resolve_run, runs_root
 
 LISTED_RUNS = 4  # runs named in the one-line message when none is live
 
@@ -29,30 +29,6 @@ class LiveRun:
     @property
     def id(self) -> str:
         return self.path.name
-
-
-def pid_alive(pid: Any) -> bool:
-    """True when `pid` is a live process (and, where /proc tells, a tui-nn trainer)."""
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    try:
-        text = cmdline.read_bytes()
-    except FileNotFoundError:
-        return not Path("/proc/self").exists()  # no /proc on this system: trust kill(0)
-    except OSError:
-        return True
-    if b"<defunct>" in text or not text:
-        return False  # a zombie: it has ended, its parent has not reaped it yet
-    return b"tui_nn" in text or b"tui-nn" in text
 
 
 def live_run(path: Path) -> LiveRun | None:

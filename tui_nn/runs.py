@@ -159,7 +159,7 @@ def list_runs(root: Path | None = None) -> list[RunSummary]:
             runs.append(RunSummary(folder.name, folder, "?", "damaged", 0, None, ""))
             continue
         status = info.get("status", "?")
-        if status == "running" and not _alive(info.get("pid")):
+        if status == "running" and not pid_alive(info.get("pid")):
             status = "interrupted"
         best = info.get("best_test_acc")
         runs.append(
@@ -192,8 +192,9 @@ def resolve_run(name: str | None, root: Path | None = None) -> Path:
     raise TuiNnError(f"no run {name!r}: give a run id from `tui-nn runs` or a run folder's path")
 
 
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
+def pid_alive(pid: Any) -> bool:
+    """True when `pid` is a live process (and, where /proc tells, a tui-nn trainer)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False
     try:
         os.kill(pid, 0)
@@ -201,4 +202,15 @@ def _alive(pid: Any) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    except OSError:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        text = cmdline.read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc on this system: trust kill(0)
+    except OSError:
+        return True
+    if b"<defunct>" in text or not text:
+        return False  # a zombie: it has ended, its parent has not reaped it yet
+    return b"tui_nn" in text or b"tui-nn" in text
