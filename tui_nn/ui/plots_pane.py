@@ -1,7 +1,8 @@
 """The plots: train and test loss (log scale on `l`), train and test accuracy.
 
 Metrics go into `History` objects as they arrive. Redraws are throttled: new data schedules
-one redraw at most `REDRAW_INTERVAL_S` after the previous one (so at most 10 a second), a plot
+one redraw at most `REDRAW_INTERVAL_S` after the previous one (at most 4 a second: a redraw of
+both plots costs ~20 ms of the UI thread, and at 10 a second it slowed keys and the trainer), a plot
 is rebuilt only when its history changed (or the scale or character set did), and an idle app
 runs no timer at all.
 """
@@ -20,7 +21,7 @@ from textual.widgets import Static
 from .history import History
 from .loss_plot import LossPlot, PlotLine
 
-REDRAW_INTERVAL_S = 0.1
+REDRAW_INTERVAL_S = 0.25
 
 LOSS_LINES = [
     PlotLine("train_loss", "train", "cyan", "dot", "*"),
