@@ -27,13 +27,25 @@ HIDDEN_ROWS, HIDDEN_COLS = 8, 16  # a hidden unit's map: the snapshot's grid hal
 # -- the decision map ------------------------------------------------------------------------
 
 
-class MapView(VerticalScroll):
+class DataView:
+    """What every lesson view shares: it keeps the latest `LessonData` and redraws from it."""
+
+    data: LessonData | None = None
+
+    def set_data(self, data: LessonData) -> None:
+        self.data = data
+        self.show()
+
+    def show(self) -> None:
+        """Draw the view from `self.data` (each view draws its own)."""
+
+
+class MapView(DataView, VerticalScroll):
     """The network's output over the input square, the data points on it (`p` hides them), the
     perceptron's line; below, one small map per hidden unit of a small network."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
-        self.data: LessonData | None = None
         self.show_points = True
 
     def compose(self) -> ComposeResult:
@@ -41,10 +53,6 @@ class MapView(VerticalScroll):
             yield Static("", id="map-main")
             yield Static("", id="map-legend")
         yield Static("", id="map-hidden")
-
-    def set_data(self, data: LessonData) -> None:
-        self.data = data
-        self.show()
 
     def toggle_points(self) -> None:
         self.show_points = not self.show_points
@@ -159,19 +167,11 @@ class MapView(VerticalScroll):
 # -- the network ----------------------------------------------------------------------------
 
 
-class NetView(VerticalScroll):
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self.data: LessonData | None = None
-
+class NetView(DataView, VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="net-title", classes="lesson-title")
         yield Static("", id="net-weights")
         yield Static("", id="net-stats")
-
-    def set_data(self, data: LessonData) -> None:
-        self.data = data
-        self.show()
 
     def show(self) -> None:
         data = self.data
@@ -220,20 +220,12 @@ class NetView(VerticalScroll):
 # -- the digits -----------------------------------------------------------------------------
 
 
-class DigitsView(VerticalScroll):
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self.data: LessonData | None = None
-
+class DigitsView(DataView, VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="digits-title", classes="lesson-title")
         with Vertical(id="digits-body"):
             yield Static("", id="digits-grid")
             yield Static("", id="digits-confusion")
-
-    def set_data(self, data: LessonData) -> None:
-        self.data = data
-        self.show()
 
     def on_resize(self) -> None:
         self.show()
@@ -352,18 +344,10 @@ class CurvePlot(PlotextPlot):
         return Text.from_ansi(text)
 
 
-class CurveView(Vertical):
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self.data: LessonData | None = None
-
+class CurveView(DataView, Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="curve-title", classes="lesson-title")
         yield CurvePlot(id="curve-plot")
-
-    def set_data(self, data: LessonData) -> None:
-        self.data = data
-        self.show()
 
     def show(self) -> None:
         data = self.data
