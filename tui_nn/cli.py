@@ -7,6 +7,7 @@ instant and the app can draw before torch is loaded.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -161,19 +162,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def cmd_app(options: argparse.Namespace) -> int:
+def _load_app() -> Any:
+    """The app's `run_app`. Its imports and first frame allocate much and free little, so the
+    cyclic garbage collector only costs time there (~30 ms): it is off until the first frame is
+    drawn (`TuiNnApp._after_first_frame` turns it back on)."""
+    gc.disable()
     from tui_nn.ui.app import run_app
 
-    return run_app(options.preset)
+    return run_app
+
+
+def cmd_app(options: argparse.Namespace) -> int:
+    return _load_app()(options.preset)
 
 
 def cmd_attach(options: argparse.Namespace) -> int:
     from tui_nn.live_runs import find_live_run
 
     live = find_live_run(options.run)  # a one-line error (exit status 2) when there is none
-    from tui_nn.ui.app import run_app
-
-    return run_app(attach=live.socket, run=live.path)
+    return _load_app()(attach=live.socket, run=live.path)
 
 
 def cmd_presets(options: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ import reprlib
 import tempfile
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -301,14 +302,15 @@ def _line_map(text: str) -> dict[Key, int]:
 class _Checker:
     """Validates a raw preset dict and builds the dataclasses; raises on the first problem."""
 
-    def __init__(self, source: str, lines: dict[Key, int] | None) -> None:
+    def __init__(self, source: str, lines: Callable[[], dict[Key, int]] | None) -> None:
         self.source = source
-        self.lines = lines or {}
+        self.lines = lines  # computed only when a problem is reported: it costs a text scan
 
     def fail(self, path: Key, problem: str) -> PresetError:
+        lines = self.lines() if self.lines is not None else {}
         line = None
         for k in range(len(path), 0, -1):
-            line = self.lines.get(path[:k])
+            line = lines.get(path[:k])
             if line is not None:
                 break
         where = f"line {line}: " if line is not None else ""
@@ -625,7 +627,7 @@ def _names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _check(raw: Any, source: str, lines: dict[Key, int] | None) -> Preset:
+def _check(raw: Any, source: str, lines: Callable[[], dict[Key, int]] | None) -> Preset:
     try:
         return _Checker(source, lines).preset(raw)
     except PresetError:
@@ -668,10 +670,13 @@ def parse_preset(text: str, source: str = "<string>") -> Preset:
         raise PresetError(f"{source}: TOML syntax error: nested too deeply") from None
     except Exception as exc:  # e.g. ValueError for a 5000-digit integer
         raise PresetError(_one_line(f"{source}: TOML syntax error: {exc}")) from None
-    try:
-        lines = _line_map(text)
-    except Exception:  # line numbers are best effort
-        lines = {}
+
+    def lines() -> dict[Key, int]:
+        try:
+            return _line_map(text)
+        except Exception:  # line numbers are best effort
+            return {}
+
     return _check(raw, source, lines)
 
 

@@ -8,8 +8,11 @@ messages; every widget update happens on the UI thread.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import gc
+import importlib
 import math
 import os
 import signal
@@ -41,9 +44,7 @@ from tui_nn.presets import (
 from tui_nn.runner import TrainerProcess
 from tui_nn.spec import Preset
 
-from .dialogs import ConfirmDialog, OpenDialog, SaveDialog
 from .fields import NumberInput
-from .help_screen import HelpScreen
 from .loop_monitor import LoopMonitor
 from .messages import FieldsEdited, TrainerEvent
 from .network_pane import NetworkPane
@@ -54,6 +55,15 @@ from .signals import SignalGuard
 from .status_bar import StatusBar
 from .training_pane import TrainingPane
 
+# Imported a moment after startup, so that neither the first frame nor the first use of a
+# dialog or screen waits for them.
+LATER_MODULES = (
+    "tui_nn.ui.dialogs",
+    "tui_nn.ui.help_screen",
+    "tui_nn.ui.history_loader",
+    "tui_nn.ui.runs_pane",
+)
+LATER_IMPORT_DELAY_S = 1.0
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
 RESET_QUESTION = "This resets the current run. Continue?"
@@ -171,6 +181,7 @@ class TuiNnApp(App[int]):
         if self._loop_monitor is not None:
             self._loop_monitor.start()
         self._check_size(self.size.width, self.size.height)
+        self.call_after_refresh(self._after_first_frame)
         self.call_after_refresh(self._mount_lesson)
         await self._show_preset(self.committed)
         if self.preset_path is not None:
@@ -188,6 +199,17 @@ class TuiNnApp(App[int]):
         if self.handle_signals:
             self._install_signal_handlers()
         self.query_one("#preset-list").focus()
+
+    def _after_first_frame(self) -> None:
+        if not gc.isenabled():  # `tui-nn` turned it off for the startup (cli._load_app)
+            gc.freeze()  # what startup made lives as long as the app: later collections skip it
+            gc.enable()
+        self.set_timer(LATER_IMPORT_DELAY_S, self._import_later_modules)
+
+    async def _import_later_modules(self) -> None:
+        for name in LATER_MODULES:
+            importlib.import_module(name)
+            await asyncio.sleep(0)  # one module per turn of the event loop
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size.width, event.size.height)
@@ -521,6 +543,8 @@ class TuiNnApp(App[int]):
             else:
                 await self._show_preset(self.committed)  # revert the edit
 
+        from .dialogs import ConfirmDialog
+
         self.push_screen(ConfirmDialog(RESET_QUESTION), answered)
 
     def on_fields_edited(self, message: FieldsEdited) -> None:
@@ -564,6 +588,8 @@ class TuiNnApp(App[int]):
             if self._confirming:
                 return
             self._confirming = True
+            from .dialogs import ConfirmDialog
+
             self.push_screen(ConfirmDialog(f"Load {preset.name}? {RESET_QUESTION}"), use)
         else:
             self.call_later(use, True)
@@ -719,6 +745,8 @@ class TuiNnApp(App[int]):
             self.query_one(StatusBar).show(message=f"saved {path}")
             self.notify(f"saved {path}", markup=False, timeout=3)
 
+        from .dialogs import SaveDialog
+
         self.push_screen(SaveDialog(candidate), saved)
 
     def action_open(self) -> None:
@@ -727,9 +755,13 @@ class TuiNnApp(App[int]):
                 preset, path = result
                 self._offer_preset(preset, path)
 
+        from .dialogs import OpenDialog
+
         self.push_screen(OpenDialog(), opened)
 
     def action_help(self) -> None:
+        from .dialogs import ConfirmDialog
+        from .help_screen import HelpScreen
         from .lesson_pane import LessonPane
 
         self.push_screen(

@@ -9,14 +9,16 @@ redraws); nothing here runs on a timer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual.app import RenderResult
+from textual.events import Resize
+from textual.message import Message
 from textual_plotext import PlotextPlot
 
 from .history import History
+from .plot_line import PlotLine
 
 __all__ = ["ASCII_TABLE", "LossPlot", "PlotLine", "nice_ticks"]
 
@@ -38,15 +40,6 @@ ASCII_TABLE = str.maketrans(
         "·": ".",
     }
 )
-
-
-@dataclass(frozen=True)
-class PlotLine:
-    key: str  # the series name in the History
-    label: str
-    color: str  # a plotext colour name (one of the 8 ANSI colours: the Linux console has them)
-    marker: str  # plotext marker in the normal mode
-    ascii_marker: str  # one ASCII character for the ASCII / no-colour mode
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -96,6 +89,10 @@ def thin(xs: list[float], ys: list[float], limit: int) -> tuple[list[float], lis
 class LossPlot(PlotextPlot):
     """A line plot of some series of a `History`."""
 
+    class Resized(Message):
+        """The plot's size changed: its owner rebuilds the figure (ticks and thinning follow
+        the size)."""
+
     DEFAULT_CSS = """
     LossPlot {
         width: 1fr;
@@ -127,6 +124,9 @@ class LossPlot(PlotextPlot):
         self.drawn_version = -1
         self._figure = 0  # bumped by every replot: the figure plotext will draw changed
         self._rendered: tuple[tuple[Any, ...], Text] | None = None
+
+    def on_resize(self, event: Resize) -> None:
+        self.post_message(self.Resized())
 
     # -- drawing --------------------------------------------------------------------------
 

@@ -5,13 +5,16 @@ one redraw at most `REDRAW_INTERVAL_S` after the previous one (at most 4 a secon
 both plots costs ~20 ms of the UI thread, and at 10 a second it slowed keys and the trainer), a plot
 is rebuilt only when its history changed (or the scale or character set did), and an idle app
 runs no timer at all.
+
+The plots themselves mount just after the pane's first frame: plotext and its widget cost ~30 ms
+of import and a first render, and an empty plot shows nothing the legends do not say.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,7 +22,10 @@ from textual.content import Content
 from textual.widgets import Static
 
 from .history import History
-from .loss_plot import LossPlot, PlotLine
+from .plot_line import PlotLine
+
+if TYPE_CHECKING:
+    from .loss_plot import LossPlot
 
 REDRAW_INTERVAL_S = 0.25
 
@@ -67,31 +73,36 @@ class PlotsPane(Vertical):
         self._last_redraw = 0.0
         self._redraw_timer: Any = None
         self.redraws = 0  # how many times a plot was rebuilt (tests read it)
+        self.plots: tuple[LossPlot, LossPlot] | None = None  # (loss, accuracy) once mounted
+        self._legend_lines: dict[str | None, int] = {}  # legend id -> lines it wraps to
 
     def compose(self) -> ComposeResult:
         yield Static("", id="loss-legend", classes="plot-legend", markup=False)
-        yield LossPlot(
-            self.loss_history,
-            LOSS_LINES,
-            ascii_mode=self.ascii_mode,
-            mono=self.mono,
-            id="loss-plot",
-        )
         yield Static("", id="acc-legend", classes="plot-legend", markup=False)
-        yield LossPlot(
-            self.acc_history,
-            ACC_LINES,
-            percent=True,
-            ascii_mode=self.ascii_mode,
-            mono=self.mono,
-            id="acc-plot",
-        )
 
     def on_mount(self) -> None:
         self.redraw_if_needed()
+        self.call_after_refresh(self._mount_plots)
 
-    def on_resize(self) -> None:
-        self._dirty = True  # tick counts follow the plot's height
+    async def _mount_plots(self) -> None:
+        from .loss_plot import LossPlot
+
+        if self.plots is not None or not self.is_attached:
+            return
+        options = {"ascii_mode": self.ascii_mode, "mono": self.mono}
+        loss = LossPlot(
+            self.loss_history, LOSS_LINES, log_scale=self.log_scale, id="loss-plot", **options
+        )
+        acc = LossPlot(self.acc_history, ACC_LINES, percent=True, id="acc-plot", **options)
+        await self.mount(loss, after="#loss-legend")
+        await self.mount(acc, after="#acc-legend")
+        self.plots = (loss, acc)
+        self._dirty = True
+        self.redraw_if_needed()
+
+    def on_loss_plot_resized(self, message: LossPlot.Resized) -> None:
+        message.stop()
+        self._dirty = True
         self.schedule_redraw()
 
     def schedule_redraw(self) -> None:
@@ -168,13 +179,14 @@ class PlotsPane(Vertical):
 
     def set_log_scale(self, on: bool) -> None:
         self.log_scale = on
-        self.query_one("#loss-plot", LossPlot).log_scale = on
+        if self.plots is not None:
+            self.plots[0].log_scale = on
         self._dirty = True
         self.redraw_if_needed()
 
     def set_ascii(self, on: bool) -> None:
         self.ascii_mode = on
-        for plot in self.query(LossPlot):
+        for plot in self.plots or ():
             plot.ascii_mode = on
         self._dirty = True
         self.redraw_if_needed()
@@ -210,35 +222,42 @@ class PlotsPane(Vertical):
             parts.append(("  " + note, "dim"))
         return Content.assemble(*parts)
 
+    def _set_legend(self, legend: Static, content: Content) -> None:
+        """Show a legend; a layout pass (it moves the plots) only when the legend wraps to another
+        number of lines: legends change with every redraw."""
+        width = legend.size.width
+        lines = len(content.wrap(width)) if width > 0 else 0
+        legend.update(content, layout=lines != self._legend_lines.get(legend.id))
+        self._legend_lines[legend.id] = lines
+
     def redraw_if_needed(self) -> None:
-        loss_plot = self.query_one("#loss-plot", LossPlot)
-        acc_plot = self.query_one("#acc-plot", LossPlot)
-        changed = False
-        for plot in (loss_plot, acc_plot):
+        changed = self.plots is None  # the legends are drawn before the plots are mounted
+        for plot in self.plots or ():
             if self._dirty or plot.drawn_version != plot.history.version:
                 plot.replot()
-                if plot is loss_plot and self.stops:
+                if plot is self.plots[0] and self.stops:
                     self._mark_stops(plot)
                 self.redraws += 1
                 changed = True
         self._last_redraw = time.monotonic()
         if not changed:
             return
-        self._dirty = False
+        self._dirty = self.plots is None
         loss_note = "log scale (l)" if self.log_scale else "linear (l: log)"
         if not self.loss_history.series:
             loss_note = "space: train"
-        self.query_one("#loss-legend", Static).update(
-            self._legend("Loss", self.loss_history, LOSS_LINES, loss_note, _short), layout=False
+        self._set_legend(
+            self.query_one("#loss-legend", Static),
+            self._legend("Loss", self.loss_history, LOSS_LINES, loss_note, _short),
         )
         acc_note = ""
         if not self.acc_history.series:
             acc_note = "none (regression)" if self.data_task == "regression" else ""
-        self.query_one("#acc-legend", Static).update(
+        self._set_legend(
+            self.query_one("#acc-legend", Static),
             self._legend(
                 "Accuracy", self.acc_history, ACC_LINES, acc_note, lambda v: f"{100 * v:.1f}%"
             ),
-            layout=False,
         )
 
 

@@ -27,10 +27,7 @@ from tui_nn.presets import load_preset, preset_to_dict
 from tui_nn.runner import TrainerProcess
 from tui_nn.runs import CHECKPOINT, RunSummary, read_run_info
 
-from .dialogs import ConfirmDialog, QuitDialog
-from .history_loader import RunHistory, install_history, load_history
 from .plots_pane import PlotsPane
-from .runs_pane import RunsScreen
 from .status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -39,6 +36,7 @@ if TYPE_CHECKING:
     from tui_nn.spec import Preset
 
     from .app import TuiNnApp
+    from .history_loader import RunHistory
 
 ATTACHED_STOP_S = 3.0  # how long a stop waits for an attached trainer (not our child) to end
 
@@ -207,6 +205,8 @@ class RunControl:
         self._held = None
 
     def _draw_history(self, path: Path, *, until_step: int | None = None, note: str = "") -> None:
+        from .history_loader import load_history
+
         self._cancel_history()
         plots = self.app.query_one(PlotsPane)
         self._held = []
@@ -227,6 +227,8 @@ class RunControl:
         if history.error:
             app.notify(history.error, severity="error", markup=False)
             return
+        from .history_loader import install_history
+
         plots = app.query_one(PlotsPane)
         install_history(plots, history)
         for event in held:  # live events after the history (those before are in it)
@@ -241,6 +243,8 @@ class RunControl:
 
     def quit(self) -> None:
         """q / ctrl+c: while training, ask (stop, keep running, cancel); else stop and exit."""
+        from .dialogs import QuitDialog
+
         app = self.app
         if isinstance(app.screen, QuitDialog):
             return
@@ -289,6 +293,8 @@ class RunControl:
     # -- the runs screen ------------------------------------------------------------------
 
     def show_runs(self) -> None:
+        from .runs_pane import RunsScreen
+
         app = self.app
 
         def chosen(result: tuple[str, RunSummary] | None) -> None:
@@ -318,6 +324,8 @@ class RunControl:
             app._confirming = False
             if yes:
                 await then()
+
+        from .dialogs import ConfirmDialog
 
         app.push_screen(ConfirmDialog(question), answered)
 
