@@ -32,7 +32,14 @@ from engine_overhead import engine_preset, time_bare  # noqa: E402
 from pty_app import PtyApp  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-F1, ESCAPE, SPACE = b"\x1bOP", b"\x1b", b" "
+F1, ESCAPE, SPACE, CTRL_O, CTRL_R = b"\x1bOP", b"\x1b", b" ", b"\x0f", b"\x12"
+# Screens opened (and closed) while training: key, name, text of the screen that shows it is up.
+SCREENS = [
+    (F1, "f1 help", "this key reference"),
+    (CTRL_O, "ctrl+o open", "Open preset file"),
+    (CTRL_R, "ctrl+r runs", "Runs, newest first"),
+]
+SCREEN_ROUNDS = 3
 
 
 def first_frame(argv: list[str], env: dict, marker: str) -> tuple[float, float]:
@@ -52,7 +59,9 @@ def bench_startup(rounds: int, env: dict) -> None:
         seconds, rss = first_frame([sys.executable, "-m", "tui_nn", "xor"], env, "Presets")
         ours.append(seconds)
         memory.append(rss)
-        bare.append(first_frame([sys.executable, str(HERE / "bare_textual_app.py")], env, "bare")[0])
+        bare.append(
+            first_frame([sys.executable, str(HERE / "bare_textual_app.py")], env, "bare")[0]
+        )
     ratios = [a / b for a, b in zip(ours, bare, strict=True)]
     print(
         f"startup      tui-nn {statistics.median(ours) * 1000:6.0f} ms   bare textual "
@@ -77,35 +86,46 @@ def bench_training(name: str, epochs: int, seconds: float, env: dict, folder: Pa
         env={**env, "TUI_NN_LOOP_STATS": str(stats_file)},
     )
     latencies: list[float] = []
+    screens: dict[str, list[float]] = {}
+    actions: list[tuple[float, str]] = [(app.started, "launch")]
+
+    def press(key: bytes, what: str) -> None:
+        actions.append((time.perf_counter(), what))
+        app.press(key)
+
     try:
         app.wait_for("Quit")
         app.drain(4.0)  # the trainer process imports torch and loads the preset
-        app.press(SPACE)
+        press(SPACE, "space (start)")
         app.drain(1.0)
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:  # toggle ASCII plots while it trains
             for shown in ("* train", "\u2022 train"):  # the legend's marker changes
                 mark = len(app.output)
-                app.press(b"a")
+                press(b"a", "a")
                 latencies.append(app.wait_for(shown, timeout=5, since=mark))
                 app.drain(0.2)
-        mark = len(app.output)
-        app.press(F1)
-        help_seconds = app.wait_for("this key reference", timeout=5, since=mark)
-        app.drain(0.2)
-        app.press(ESCAPE)
-        app.drain(0.3)
+        for _ in range(SCREEN_ROUNDS):  # open and close each screen while it trains
+            for key, screen, title in SCREENS:
+                mark = len(app.output)
+                press(key, screen)
+                screens.setdefault(screen, []).append(app.wait_for(title, timeout=5, since=mark))
+                app.drain(0.3)
+                press(ESCAPE, f"escape (closes {screen})")
+                app.drain(0.3)
         rss = app.rss_mb()
-        app.press(SPACE)  # pause, then quit and stop the run
+        press(SPACE, "space (pause)")  # then quit and stop the run
         app.drain(0.5)
-        app.press(b"q")
+        press(b"q", "q (quit asks)")
         app.drain(0.5)
-        app.press(b"s")
+        press(b"s", "s (stop and quit)")
         app.process.wait(timeout=10)
     finally:
         app.close()
     loop = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    runs = sorted((Path(env["XDG_DATA_HOME"]) / "tui-nn" / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    runs = sorted(
+        (Path(env["XDG_DATA_HOME"]) / "tui-nn" / "runs").iterdir(), key=lambda p: p.stat().st_mtime
+    )
     events = [json.loads(line) for line in (runs[-1] / "metrics.jsonl").read_text().splitlines()]
     events = [e for e in events if e.get("event") == "metrics" and e["step"] > 0]
     first, last = events[1], events[-1]
@@ -116,14 +136,33 @@ def bench_training(name: str, epochs: int, seconds: float, env: dict, folder: Pa
     bare_rate = bare_steps / bare_seconds
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    training_from = next(at for at, what in actions if what == "space (start)")
+    training_to = next(at for at, what in actions if what == "q (quit asks)")
+    stalls = loop.get("stalls", [])
+    while_training = [s for s in stalls if training_from <= s["at"] <= training_to]
+    worst = max((s["ms"] for s in while_training), default=0.0)
+    gc_ms = loop.get("gc_ms", [0.0, 0.0, 0.0])
+    opened = "   ".join(
+        f"{screen} {statistics.median(times) * 1000:.0f} ms" for screen, times in screens.items()
+    )
     print(
         f"{name:<12} in app {app_rate:9,.0f} steps/s   bare loop {bare_rate:9,.0f} steps/s   "
-        f"ratio {app_rate / bare_rate:.2f}   key to screen p50 {statistics.median(latencies) * 1000:.0f} ms "
-        f"p95 {p95 * 1000:.0f} ms (n={len(latencies)}; key a)   F1 help {help_seconds * 1000:.0f} ms   "
-        f"UI process {rss:.0f} MB\n{'':<12} event loop while training: lag p95 {loop.get('p95_ms', float('nan')):.1f} ms, "
-        f"max {loop.get('max_ms', float('nan')):.1f} ms, {loop.get('over_50ms', '?')} wake-ups over 50 ms "
-        f"of {loop.get('samples', '?')}"
+        f"ratio {app_rate / bare_rate:.2f}   UI process {rss:.0f} MB\n"
+        f"{'':<12} key a to screen p50 {statistics.median(latencies) * 1000:.0f} ms "
+        f"p95 {p95 * 1000:.0f} ms (n={len(latencies)});   screen shown (median of "
+        f"{SCREEN_ROUNDS}): {opened}\n"
+        f"{'':<12} event loop while training (space to q): {len(while_training)} wake-ups over "
+        f"50 ms, longest {worst:.0f} ms; all run: lag p95 {loop.get('p95_ms', float('nan')):.1f} ms "
+        f"of {loop.get('samples', '?')} wake-ups; garbage collection {sum(gc_ms):.0f} ms "
+        f"(generations {', '.join(f'{t:.0f}' for t in gc_ms)}; longest "
+        f"{loop.get('gc_longest_ms', 0):.0f} ms)"
     )
+    happenings = [(s["at"], f"stall {s['ms']:5.0f} ms") for s in stalls] + [
+        (g["at"], f"gc{g['generation']} {g['ms']:6.0f} ms") for g in loop.get("long_gcs", [])
+    ]
+    for when, text in sorted(happenings):
+        at, what = max((a for a in actions if a[0] <= when), default=(app.started, "launch"))
+        print(f"{'':<12} {text}, {when - at:5.2f} s after {what}")
 
 
 def main() -> None:
@@ -131,6 +170,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--only", choices=("startup", "training"))
+    parser.add_argument(
+        "--preset", action="append", choices=("xor", "mnist-like"), help="(default: both)"
+    )
     args = parser.parse_args()
     compileall.compile_dir(HERE.parent / "tui_nn", quiet=1)
     with tempfile.TemporaryDirectory() as temp:
@@ -142,8 +184,9 @@ def main() -> None:
         if args.only in (None, "startup"):
             bench_startup(args.rounds, env)
         if args.only in (None, "training"):
-            bench_training("xor", 10_000_000, args.seconds, env, Path(temp))
-            bench_training("mnist-like", 100_000, args.seconds, env, Path(temp))
+            for name in args.preset or ("xor", "mnist-like"):
+                epochs = {"xor": 10_000_000, "mnist-like": 100_000}[name]
+                bench_training(name, epochs, args.seconds, env, Path(temp))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from tui_nn.errors import PresetError, TuiNnError
 from tui_nn.presets import (
@@ -45,6 +45,7 @@ from tui_nn.runner import TrainerProcess
 from tui_nn.spec import Preset
 
 from .fields import NumberInput
+from .key_bar import KeyBar
 from .loop_monitor import LoopMonitor
 from .messages import FieldsEdited, TrainerEvent
 from .network_pane import NetworkPane
@@ -69,6 +70,13 @@ MIN_HEIGHT = 18
 RESET_QUESTION = "This resets the current run. Continue?"
 
 TrainerFactory = Callable[[], TrainerProcess]
+
+
+def _stop_quietly(trainer: TrainerProcess) -> None:
+    try:
+        trainer.stop()
+    except Exception:  # noqa: BLE001 - quitting must not fail
+        pass
 
 
 def _env_flag(name: str) -> bool:
@@ -147,6 +155,7 @@ class TuiNnApp(App[int]):
         self.trainer_lr: float | None = None  # the learning rate the trainer last reported
         self.ascii_mode = _env_flag("TUI_NN_ASCII") if ascii_mode is None else ascii_mode
         self.handle_signals = handle_signals
+        self._freeze_gc = False  # the app's startup objects are frozen out of collections
         self._loop_monitor: LoopMonitor | None = None  # event-loop stall statistics (benchmarks)
         self.lesson: Any = None  # the LessonPane, mounted just after the first frame
         self._lesson_backlog: list[dict[str, Any]] = []  # trainer events that came before it
@@ -174,7 +183,7 @@ class TuiNnApp(App[int]):
                 yield PlotsPane(ascii_mode=self.ascii_mode, mono=self.no_color, id="plots")
             yield StatusBar(id="status")
         yield Static("", id="too-small")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self._loop_monitor = LoopMonitor.from_environment()
@@ -201,8 +210,12 @@ class TuiNnApp(App[int]):
         self.query_one("#preset-list").focus()
 
     def _after_first_frame(self) -> None:
-        if not gc.isenabled():  # `tui-nn` turned it off for the startup (cli._load_app)
-            gc.freeze()  # what startup made lives as long as the app: later collections skip it
+        # `tui-nn` runs the startup with the cyclic garbage collector off (cli._load_app). What
+        # startup makes lives as long as the app: frozen, later collections skip it, and a full
+        # collection stays short (one over the whole heap took ~45 ms, an event-loop stall).
+        self._freeze_gc = not gc.isenabled()
+        if self._freeze_gc:
+            gc.freeze()
             gc.enable()
         self.set_timer(LATER_IMPORT_DELAY_S, self._import_later_modules)
 
@@ -210,6 +223,8 @@ class TuiNnApp(App[int]):
         for name in LATER_MODULES:
             importlib.import_module(name)
             await asyncio.sleep(0)  # one module per turn of the event loop
+        if self._freeze_gc:
+            gc.freeze()  # the panes mounted after the first frame and these modules
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size.width, event.size.height)
@@ -218,7 +233,7 @@ class TuiNnApp(App[int]):
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         try:
             self.query_one("#main").display = not small
-            self.query_one(Footer).display = not small
+            self.query_one(KeyBar).display = not small
             notice = self.query_one("#too-small", Static)
         except Exception:  # noqa: BLE001 - before compose
             return
@@ -312,15 +327,24 @@ class TuiNnApp(App[int]):
         self._set_state("loading", message="trainer restarted")
         return True
 
-    def _stop_trainer(self) -> None:
+    def _release_trainer(self) -> TrainerProcess | None:
+        """Take the trainer out of the app; whatever it still says is ignored."""
         trainer, self.trainer = self.trainer, None
         self._stopping = True
-        self.generation += 1  # ignore whatever the old process still says
+        self.generation += 1
+        return trainer
+
+    def _stop_trainer(self) -> None:
+        """Stop the trainer and wait for it (it saves a checkpoint: up to a few seconds)."""
+        trainer = self._release_trainer()
         if trainer is not None:
-            try:
-                trainer.stop()
-            except Exception:  # noqa: BLE001 - quitting must not fail
-                pass
+            _stop_quietly(trainer)
+
+    async def _stop_trainer_in_background(self) -> None:
+        """The same, with the wait in a thread: the screen stays live meanwhile."""
+        trainer = self._release_trainer()
+        if trainer is not None:
+            await asyncio.to_thread(_stop_quietly, trainer)
 
     def on_trainer_event(self, message: TrainerEvent) -> None:
         if message.generation != self.generation or not self.is_running:
@@ -543,9 +567,7 @@ class TuiNnApp(App[int]):
             else:
                 await self._show_preset(self.committed)  # revert the edit
 
-        from .dialogs import ConfirmDialog
-
-        self.push_screen(ConfirmDialog(RESET_QUESTION), answered)
+        self.confirm(RESET_QUESTION, answered)
 
     def on_fields_edited(self, message: FieldsEdited) -> None:
         if self._confirming or not message.commit:
@@ -588,15 +610,15 @@ class TuiNnApp(App[int]):
             if self._confirming:
                 return
             self._confirming = True
-            from .dialogs import ConfirmDialog
-
-            self.push_screen(ConfirmDialog(f"Load {preset.name}? {RESET_QUESTION}"), use)
+            self.confirm(f"Load {preset.name}? {RESET_QUESTION}", use)
         else:
             self.call_later(use, True)
 
     # -- actions --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.runs.exiting:
+            return False  # the trainer is being stopped for the exit: nothing else starts
         if action in ("space_run", "toggle_run", "save", "open", "help") and self.screen.is_modal:
             return False  # a dialog is open: its own keys only
         if action == "space_run" and isinstance(self.focused, Input):
@@ -757,23 +779,35 @@ class TuiNnApp(App[int]):
 
         from .dialogs import OpenDialog
 
-        self.push_screen(OpenDialog(), opened)
+        self.push_screen(self.kept_screen("open", OpenDialog), opened)
 
     def action_help(self) -> None:
         from .dialogs import ConfirmDialog
         from .help_screen import HelpScreen
         from .lesson_pane import LessonPane
 
-        self.push_screen(
-            HelpScreen(
-                [
-                    ("Keys", self.BINDINGS),
-                    ("Network tab", NetworkPane.BINDINGS),
-                    ("Lesson tab", LessonPane.BINDINGS),
-                    ("Dialogs", ConfirmDialog.BINDINGS),
-                ]
-            )
-        )
+        sections = [
+            ("Keys", self.BINDINGS),
+            ("Network tab", NetworkPane.BINDINGS),
+            ("Lesson tab", LessonPane.BINDINGS),
+            ("Dialogs", ConfirmDialog.BINDINGS),
+        ]
+        self.push_screen(self.kept_screen("help", lambda: HelpScreen(sections)))
+
+    def confirm(self, question: str, answered: Callable[[bool | None], Any]) -> None:
+        """Ask a yes/no question; `answered` gets True for yes."""
+        from .dialogs import ConfirmDialog
+
+        dialog = self.kept_screen("confirm", ConfirmDialog)
+        self.push_screen(dialog.ask(question), answered)  # type: ignore[attr-defined]
+
+    def kept_screen(self, name: str, build: Callable[[], Screen[Any]]) -> Screen[Any]:
+        """The screen `name`, built on first use and kept: building a screen costs tens of
+        milliseconds of the UI thread, and a closed one leaves thousands of objects for the
+        garbage collector."""
+        if not self.is_screen_installed(name):
+            self.install_screen(build(), name)
+        return self.get_screen(name)
 
     async def action_quit(self) -> None:
         self.runs.quit()  # while training: stop, keep running in the background, or cancel

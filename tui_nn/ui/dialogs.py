@@ -11,36 +11,46 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from tui_nn.errors import PresetError
 from tui_nn.presets import load_preset, save_preset, slugify, user_presets_dir
 from tui_nn.spec import Preset
 
+from .key_bar import KeyBar
+
 
 class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; dismisses with True for yes."""
+    """A yes/no question; dismisses with True for yes. The app keeps one and asks each question
+    with `ask` (see `TuiNnApp.confirm`)."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str = "", *, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()
         self.question = question
         self.yes_label = yes
         self.no_label = no
 
+    def ask(self, question: str, *, yes: str = "Yes", no: str = "No") -> ConfirmDialog:
+        self.question, self.yes_label, self.no_label = question, yes, no
+        return self
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Content(self.question), classes="dialog-text")
+            yield Static("", id="question", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes_label} (y)", variant="primary", id="yes", compact=True)
-                yield Button(f"{self.no_label} (n)", id="no", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+                yield Button("", variant="primary", id="yes", compact=True)
+                yield Button("", id="no", compact=True)
+        yield KeyBar()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        self.query_one("#question", Static).update(Content(self.question))
+        self.query_one("#yes", Button).label = f"{self.yes_label} (y)"
+        self.query_one("#no", Button).label = f"{self.no_label} (n)"
         self.query_one("#yes", Button).focus()
 
     def action_answer(self, answer: bool) -> None:
@@ -74,7 +84,7 @@ class SaveDialog(ModalScreen[Path | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_path(self.preset.name)
@@ -151,10 +161,11 @@ class OpenDialog(ModalScreen[tuple[Preset, Path] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Open", variant="primary", id="open", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
-    def on_mount(self) -> None:
-        self.query_one("#open-error").display = False
+    def on_screen_resume(self) -> None:
+        """Shown (the app keeps this dialog between visits, with the last path typed)."""
+        self._error("")
         self.query_one("#open-path", Input).focus()
 
     def _error(self, message: str) -> None:
@@ -201,9 +212,19 @@ class QuitDialog(ModalScreen[str | None]):
 
     def __init__(self, run_id: str | None = None) -> None:
         super().__init__()
-        self.run_id = run_id
+        self.run_id = run_id  # set before each showing: the app keeps one dialog
 
     def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Quit tui-nn", classes="dialog-title")
+            yield Static("", id="quit-text", classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Stop and quit (s)", variant="primary", id="stop", compact=True)
+                yield Button("Keep running (k)", id="keep", compact=True)
+                yield Button("Cancel (c)", id="cancel", compact=True)
+        yield KeyBar()
+
+    def on_screen_resume(self) -> None:
         run = f"run {self.run_id}" if self.run_id else "the run"
         text = (
             f"Training is running ({run}).\n\n"
@@ -211,16 +232,7 @@ class QuitDialog(ModalScreen[str | None]):
             "Keep running: it trains on in the background, also when this terminal closes; "
             "`tui-nn attach` comes back to it."
         )
-        with Vertical(classes="dialog"):
-            yield Label("Quit tui-nn", classes="dialog-title")
-            yield Static(Content(text), classes="dialog-text")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Stop and quit (s)", variant="primary", id="stop", compact=True)
-                yield Button("Keep running (k)", id="keep", compact=True)
-                yield Button("Cancel (c)", id="cancel", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
+        self.query_one("#quit-text", Static).update(Content(text))
         self.query_one("#stop", Button).focus()
 
     def action_choose(self, choice: str) -> None:

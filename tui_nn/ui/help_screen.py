@@ -9,7 +9,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from .key_bar import KeyBar
 
 GENERAL_KEYS = [
     ("tab / shift+tab", "move between fields, buttons and lists"),
@@ -78,7 +80,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("tui-nn keys (escape closes)", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(Content("\n").join(rows), id="help-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -11,11 +11,13 @@ from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.highlight import highlight
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from tui_nn.codegen import export_script
 from tui_nn.errors import TuiNnError
 from tui_nn.spec import Preset
+
+from .key_bar import KeyBar
 
 
 class CodeScreen(ModalScreen[None]):
@@ -57,7 +59,7 @@ class CodeScreen(ModalScreen[None]):
                     yield Static(Content(f"cannot export this preset: {self.error}"), id="code")
                 else:
                     yield Static(highlight(self.code, language="python"), id="code")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#code-scroll").focus()

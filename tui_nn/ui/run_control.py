@@ -129,6 +129,7 @@ class RunControl:
         self.run_path: Path | None = None  # the folder of the run in the trainer
         self.viewing: Path | None = None  # the plots show this opened run, not the trainer's
         self.farewell: str | None = None  # printed once the app has exited
+        self.exiting = False  # stopping the trainer on the way out
         self.history_loaded = 0  # histories drawn (tests read it)
         self._expected: _Expected | None = None
         self._held: list[dict[str, Any]] | None = None  # live metrics while a history loads
@@ -258,14 +259,26 @@ class RunControl:
                 elif choice == "stop":
                     self.stop_and_exit()
 
-            app.push_screen(QuitDialog(self.run_path.name if self.run_path else None), answered)
+            dialog = app.kept_screen("quit", QuitDialog)
+            dialog.run_id = self.run_path.name if self.run_path else None  # type: ignore[attr-defined]
+            app.push_screen(dialog, answered)
             return
         self.stop_and_exit()
 
     def stop_and_exit(self) -> None:
+        """Stop the trainer (it saves a checkpoint), then exit; the screen stays live meanwhile."""
+        if self.exiting:
+            return
+        self.exiting = True
         app = self.app
-        app._stop_trainer()
-        app.exit(app.exit_status, return_code=app.exit_status)
+        if app.trainer is not None:
+            app.query_one(StatusBar).show(message="stopping the trainer (saving a checkpoint)...")
+
+        async def stop_then_exit() -> None:
+            await app._stop_trainer_in_background()
+            app.exit(app.exit_status, return_code=app.exit_status)
+
+        app.call_later(stop_then_exit)
 
     def keep_running(self) -> None:
         """Leave the run training on its own (its trainer serves `tui-nn attach`), and exit."""
@@ -274,9 +287,7 @@ class RunControl:
         if trainer is not None and not hasattr(trainer, "detach"):
             self.stop_and_exit()  # a stand-in trainer that cannot run on its own
             return
-        app.trainer = None
-        app._stopping = True
-        app.generation += 1
+        app._release_trainer()
         if trainer is not None:
             pid = trainer.pid
             with contextlib.suppress(Exception):  # exiting must not fail
@@ -305,10 +316,11 @@ class RunControl:
                 action
             ](run)
 
-        app.push_screen(
-            RunsScreen(current=self.run_path, ascii_mode=app.ascii_mode, mono=app.no_color),
-            chosen,
+        screen = app.kept_screen(
+            "runs", lambda: RunsScreen(ascii_mode=app.ascii_mode, mono=app.no_color)
         )
+        screen.current = self.run_path  # type: ignore[attr-defined]
+        app.push_screen(screen, chosen)
 
     def _confirm(self, question: str, then: Callable[[], Any]) -> None:
         """Run `then()` at once, or after a yes when that ends the run in this app."""
@@ -325,9 +337,7 @@ class RunControl:
             if yes:
                 await then()
 
-        from .dialogs import ConfirmDialog
-
-        app.push_screen(ConfirmDialog(question), answered)
+        app.confirm(question, answered)
 
     def _run_preset(self, run: RunSummary) -> Preset | None:
         try:
@@ -411,7 +421,7 @@ class RunControl:
             return
 
         async def go() -> None:
-            app._stop_trainer()
+            await app._stop_trainer_in_background()
             await self._show(preset)
             app._send_load(preset)  # no trainer now: this only clears the plots and the bar
             self.viewing = None

@@ -18,13 +18,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from tui_nn.errors import TuiNnError
 from tui_nn.live_runs import LiveRun, live_run
 from tui_nn.runs import CHECKPOINT, RunSummary, list_runs, read_run_info, runs_root
 
 from .history_loader import RunHistory, install_history, load_history
+from .key_bar import KeyBar
 from .plots_pane import PlotsPane
 
 PREVIEW_DELAY_S = 0.15  # moving through the list reads only the run it stops on
@@ -81,13 +82,27 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="runs-detail")
             yield PreviewPlots(ascii_mode=self.ascii_mode, mono=self.mono, id="runs-plots")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("started", "preset", "status", "epochs", "best test")
-        self.reload()
-        table.focus()
+        self.query_one(DataTable).add_columns("started", "preset", "status", "epochs", "best test")
+
+    def on_screen_resume(self) -> None:
+        """Shown (the app keeps this screen between visits): the runs as they are now."""
+        self.query_one(PreviewPlots).set_ascii(self.app.ascii_mode)  # type: ignore[attr-defined]
+        self.query_one(DataTable).focus()
+        self.call_after_refresh(self.reload)  # the screen shows first: each half stays short
+
+    def on_screen_suspend(self) -> None:
+        self._stop_preview()
+
+    def _stop_preview(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self._cancel is not None:
+            self._cancel.set()
+            self._cancel = None
 
     def reload(self) -> None:
         try:
@@ -211,8 +226,7 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             self.notify(history.error, severity="error", markup=False)
 
     def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        self._stop_preview()
 
     # -- actions ----------------------------------------------------------------------------
 
