@@ -78,7 +78,9 @@ def write_preset(folder: Path, name: str, epochs: int) -> Path:
     return path
 
 
-def bench_training(name: str, epochs: int, seconds: float, env: dict, folder: Path) -> None:
+def bench_training(
+    name: str, epochs: int, seconds: float, env: dict, folder: Path, keep_stats: Path | None
+) -> None:
     preset_file = write_preset(folder, name, epochs)
     stats_file = folder / f"loop-{name}.json"
     app = PtyApp(
@@ -124,6 +126,9 @@ def bench_training(name: str, epochs: int, seconds: float, env: dict, folder: Pa
     finally:
         app.close()
     loop = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    if keep_stats is not None:  # the stalls' stack samples, for a closer look
+        keep_stats.mkdir(parents=True, exist_ok=True)
+        (keep_stats / f"loop-{name}.json").write_text(json.dumps({**loop, "actions": actions}))
     runs = sorted(
         (Path(env["XDG_DATA_HOME"]) / "tui-nn" / "runs").iterdir(), key=lambda p: p.stat().st_mtime
     )
@@ -178,6 +183,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--only", choices=("startup", "training"))
+    parser.add_argument("--keep-stats", type=Path, help="folder for the event-loop statistics")
     parser.add_argument(
         "--preset", action="append", choices=("xor", "mnist-like"), help="(default: both)"
     )
@@ -194,7 +200,7 @@ def main() -> None:
         if args.only in (None, "training"):
             for name in args.preset or ("xor", "mnist-like"):
                 epochs = {"xor": 10_000_000, "mnist-like": 100_000}[name]
-                bench_training(name, epochs, args.seconds, env, Path(temp))
+                bench_training(name, epochs, args.seconds, env, Path(temp), args.keep_stats)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,16 @@ import asyncio
 import gc
 import json
 import os
+import sys
+import threading
 import time
 from typing import Any
 
 INTERVAL_S = 0.01
 STALL_S = 0.05
 LONG_GC_S = 0.01
+SAMPLE_S = 0.01
+SAMPLE_DEPTH = 40
 
 
 class LoopMonitor:
@@ -28,6 +32,8 @@ class LoopMonitor:
         self.long_gcs: list[tuple[float, int, float]] = []  # (perf_counter, generation, seconds)
         self._gc_started: float | None = None
         self._task: asyncio.Task[None] | None = None
+        self.samples: list[tuple[float, list[str]]] = []  # (perf_counter, innermost frames)
+        self._stopped = False
 
     @classmethod
     def from_environment(cls) -> LoopMonitor | None:
@@ -37,12 +43,31 @@ class LoopMonitor:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._watch())
         gc.callbacks.append(self._on_gc)
+        self._heartbeat = time.perf_counter()
+        self._loop_thread = threading.get_ident()
+        threading.Thread(target=self._sample_stalls, daemon=True, name="loop-monitor").start()
+
+    def _sample_stalls(self) -> None:
+        """While the loop is late by over 30 ms, note where its thread is, every 10 ms."""
+        while not self._stopped:
+            time.sleep(SAMPLE_S)
+            late = time.perf_counter() - self._heartbeat
+            if late < 0.03:
+                continue
+            frame = sys._current_frames().get(self._loop_thread)
+            where = []
+            while frame is not None and len(where) < SAMPLE_DEPTH:
+                code = frame.f_code
+                where.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+                frame = frame.f_back
+            self.samples.append((time.perf_counter(), where))
 
     async def _watch(self) -> None:
         expected = time.perf_counter() + INTERVAL_S
         while True:
             await asyncio.sleep(INTERVAL_S)
             now = time.perf_counter()
+            self._heartbeat = now
             lag = max(0.0, now - expected)
             self.lags.append(lag)
             if lag > STALL_S:
@@ -60,6 +85,7 @@ class LoopMonitor:
                 self.long_gcs.append((time.perf_counter(), info["generation"], took))
 
     def stop(self) -> None:
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
         if self._on_gc in gc.callbacks:
@@ -74,6 +100,7 @@ class LoopMonitor:
             "stalls": [{"at": at, "ms": 1000 * lag} for at, lag in self.stalls],
             "gc_ms": [1000 * seconds for seconds in self.gc_seconds],
             "gc_longest_ms": 1000 * self.gc_longest,
+            "stall_samples": [{"at": at, "where": where} for at, where in self.samples],
             "long_gcs": [
                 {"at": at, "generation": g, "ms": 1000 * took} for at, g, took in self.long_gcs
             ],
