@@ -78,10 +78,20 @@ def write_preset(folder: Path, name: str, epochs: int) -> Path:
     return path
 
 
+def bare_rate(name: str) -> float:
+    """Steps a second of a bare PyTorch loop on the same network and data (after a warm-up)."""
+    epochs = {"xor": 3000, "mnist-like": 10}[name]
+    time_bare(engine_preset(name, "cpu", epochs // 3))
+    seconds, steps = time_bare(engine_preset(name, "cpu", epochs))
+    return steps / seconds
+
+
 def bench_training(
     name: str, epochs: int, seconds: float, env: dict, folder: Path, keep_stats: Path | None
 ) -> None:
     preset_file = write_preset(folder, name, epochs)
+    # This machine's speed drifts: the bare loop runs just before and just after the app.
+    bare_before = bare_rate(name)
     stats_file = folder / f"loop-{name}.json"
     app = PtyApp(
         [sys.executable, "-m", "tui_nn", str(preset_file)],
@@ -144,10 +154,8 @@ def bench_training(
     ]
     first, last = events[0], events[-1]
     app_rate = (last["step"] - first["step"]) / (last["elapsed_s"] - first["elapsed_s"])
-    bare_epochs = {"xor": 3000, "mnist-like": 10}[name]
-    time_bare(engine_preset(name, "cpu", bare_epochs))  # warm-up
-    bare_seconds, bare_steps = time_bare(engine_preset(name, "cpu", bare_epochs))
-    bare_rate = bare_steps / bare_seconds
+    bare_after = bare_rate(name)
+    bare = (bare_before + bare_after) / 2
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     training_to = next(at for at, what in actions if what == "q (quit asks)")
@@ -159,8 +167,9 @@ def bench_training(
         f"{screen} {statistics.median(times) * 1000:.0f} ms" for screen, times in screens.items()
     )
     print(
-        f"{name:<12} in app {app_rate:9,.0f} steps/s   bare loop {bare_rate:9,.0f} steps/s   "
-        f"ratio {app_rate / bare_rate:.2f}   UI process {rss:.0f} MB\n"
+        f"{name:<12} in app {app_rate:9,.0f} steps/s   bare loop {bare:9,.0f} steps/s (before "
+        f"{bare_before:,.0f}, after {bare_after:,.0f})   ratio {app_rate / bare:.2f}   "
+        f"UI process {rss:.0f} MB\n"
         f"{'':<12} key a to screen p50 {statistics.median(latencies) * 1000:.0f} ms "
         f"p95 {p95 * 1000:.0f} ms (n={len(latencies)});   screen shown (median of "
         f"{SCREEN_ROUNDS}): {opened}\n"

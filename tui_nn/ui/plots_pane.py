@@ -72,6 +72,7 @@ class PlotsPane(Vertical):
         self._dirty = True
         self._last_redraw = 0.0
         self._redraw_timer: Any = None
+        self._hidden_changes = False  # data came while another screen covered the plots
         self.redraws = 0  # how many times a plot was rebuilt (tests read it)
         self.plots: tuple[LossPlot, LossPlot] | None = None  # (loss, accuracy) once mounted
         self._legend_lines: dict[str | None, int] = {}  # legend id -> lines it wraps to
@@ -83,6 +84,15 @@ class PlotsPane(Vertical):
     def on_mount(self) -> None:
         self.redraw_if_needed()
         self.call_after_refresh(self._mount_plots)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def on_unmount(self) -> None:
+        self.app.screen_change_signal.unsubscribe(self)
+
+    def _screen_changed(self, screen: Any) -> None:
+        if screen is self.screen and self._hidden_changes:
+            self._hidden_changes = False
+            self.call_after_refresh(self.schedule_redraw)  # the screen shows first, then this
 
     async def _mount_plots(self) -> None:
         from .loss_plot import LossPlot
@@ -106,7 +116,11 @@ class PlotsPane(Vertical):
         self.schedule_redraw()
 
     def schedule_redraw(self) -> None:
-        """Redraw soon: at once if the last redraw is old enough, else when it will be."""
+        """Redraw soon: at once if the last redraw is old enough, else when it will be; while a
+        dialog covers the plots, once it closes."""
+        if not self.screen.is_active:
+            self._hidden_changes = True
+            return
         if self._redraw_timer is not None:
             return
         wait = self._last_redraw + REDRAW_INTERVAL_S - time.monotonic()
@@ -114,7 +128,10 @@ class PlotsPane(Vertical):
 
     def _timed_redraw(self) -> None:
         self._redraw_timer = None
-        self.redraw_if_needed()
+        if self.screen.is_active:
+            self.redraw_if_needed()
+        else:
+            self._hidden_changes = True
 
     # -- data -----------------------------------------------------------------------------
 
