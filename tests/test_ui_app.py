@@ -571,6 +571,11 @@ async def test_help_log_ascii_and_too_small(fake_app):
         await wait_for(pilot, lambda: app.loaded is not None, "loaded")
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await wait_for(
+            pilot,
+            lambda: "start or pause" in str(app.screen.query_one("#help-text").render()),
+            "text",
+        )
         text = str(app.screen.query_one("#help-text").render())
         for words in (
             "start or pause",

@@ -65,6 +65,7 @@ LATER_MODULES = (
     "tui_nn.ui.runs_pane",
 )
 LATER_IMPORT_DELAY_S = 1.0
+LESSON_DELAY_S = 0.3
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
 RESET_QUESTION = "This resets the current run. Continue?"
@@ -191,7 +192,7 @@ class TuiNnApp(App[int]):
             self._loop_monitor.start()
         self._check_size(self.size.width, self.size.height)
         self.call_after_refresh(self._after_first_frame)
-        self.call_after_refresh(self._mount_lesson)
+        self.set_timer(LESSON_DELAY_S, self._mount_lesson)  # after the panes' fields
         await self._show_preset(self.committed)
         if self.preset_path is not None:
             self.query_one(PresetsPane).highlight(self.preset_path)
@@ -727,8 +728,8 @@ class TuiNnApp(App[int]):
 
     async def _mount_lesson(self) -> None:
         """The lesson views load after the first frame: their modules cost startup time."""
-        if self.lesson is not None or self._lesson_mounting:
-            return
+        if self.lesson is not None or self._lesson_mounting or self.return_code is not None:
+            return  # mounted, or the app is exiting
         self._lesson_mounting = True
         from .lesson_pane import LessonPane
 

@@ -26,8 +26,8 @@ class DeferredFields(Widget):
         self.call_after_refresh(self._build)
 
     async def _build(self) -> None:
-        if self.built or not self.is_attached:
-            return
+        if self.built or not self.is_attached or self.app.return_code is not None:
+            return  # built, or the app is exiting
         await self.mount_all(compose(self, self.compose_fields()))
         self.built = True
         await self.on_built()

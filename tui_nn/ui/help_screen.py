@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from .key_bar import KeyBar
 
+TEXT_DELAY_S = 0.03
 GENERAL_KEYS = [
     ("tab / shift+tab", "move between fields, buttons and lists"),
     ("left / right", "switch sidebar tabs (when the tab bar has focus)"),
@@ -61,7 +62,7 @@ class HelpScreen(ModalScreen[None]):
             keys.append(shown)
         return " / ".join(keys)
 
-    def compose(self) -> ComposeResult:
+    def reference(self) -> Content:
         rows: list[Content] = []
         for title, items in self.sections:
             rows.append(Content.assemble((title, "bold underline")))
@@ -76,11 +77,21 @@ class HelpScreen(ModalScreen[None]):
             rows.append(Content.assemble((f"  {key:<18}", "bold"), description))
         rows.append(Content(""))
         rows.append(Content(NOTES))
+        return Content("\n").join(rows)
+
+    def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog"):
             yield Label("tui-nn keys (escape closes)", classes="dialog-title")
             with VerticalScroll(id="help-body"):
-                yield Static(Content("\n").join(rows), id="help-text")
+                yield Static("", id="help-text")
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        # The text a moment after the frame: drawing both at once stalled the UI thread ~60 ms.
+        self.set_timer(TEXT_DELAY_S, self._show_reference)
+
+    def _show_reference(self) -> None:
+        self.query_one("#help-text", Static).update(self.reference())
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

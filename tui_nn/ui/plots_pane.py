@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .loss_plot import LossPlot
 
 REDRAW_INTERVAL_S = 0.25
+MOUNT_DELAY_S = 0.03
 
 LOSS_LINES = [
     PlotLine("train_loss", "train", "cyan", "dot", "*"),
@@ -83,7 +84,9 @@ class PlotsPane(Vertical):
 
     def on_mount(self) -> None:
         self.redraw_if_needed()
-        self.call_after_refresh(self._mount_plots)
+        # A moment after the first frame, not in the same turn: each stays a short stretch of
+        # the UI thread (a dialog with its plots drawn at once stalled it ~60 ms).
+        self.set_timer(MOUNT_DELAY_S, self._mount_plots)
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     def on_unmount(self) -> None:
@@ -97,8 +100,8 @@ class PlotsPane(Vertical):
     async def _mount_plots(self) -> None:
         from .loss_plot import LossPlot
 
-        if self.plots is not None or not self.is_attached:
-            return
+        if self.plots is not None or not self.is_attached or self.app.return_code is not None:
+            return  # mounted, or the app is exiting
         options = {"ascii_mode": self.ascii_mode, "mono": self.mono}
         loss = LossPlot(
             self.loss_history, LOSS_LINES, log_scale=self.log_scale, id="loss-plot", **options
