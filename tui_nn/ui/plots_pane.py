@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .loss_plot import LossPlot
 
 REDRAW_INTERVAL_S = 0.25
-MOUNT_DELAY_S = 0.03
+MOUNT_DELAY_S = 0.1
 
 LOSS_LINES = [
     PlotLine("train_loss", "train", "cyan", "dot", "*"),
