@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
 import threading
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from tui_nn.presets import load_named, preset_to_dict
 from tui_nn.runner import TrainerProcess
+from tui_nn.worker import training_threads
 
 Event = dict[str, Any]
 
@@ -61,9 +63,22 @@ def load(session: Session, name: str, **train: Any) -> None:
     session.process.send("load", preset=preset_to_dict(preset))
 
 
+def test_the_trainer_leaves_a_core_to_the_ui(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert training_threads() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert training_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the user's choice stands
+    assert training_threads() is None
+
+
 def test_ready_lists_devices_then_trains_to_the_summary(session: Session) -> None:
     ready = session.wait_for(lambda e: e["event"] == "ready")
     assert ready["devices"][0]["name"] == "cpu"
+    if not os.environ.get("OMP_NUM_THREADS"):  # the trainer took every core but one
+        threads = training_threads()
+        assert ready["devices"][0]["description"] == f"CPU ({threads} threads)", ready["devices"]
     load(session, "xor")
     loaded = session.wait_for(lambda e: e["event"] == "loaded")
     assert (loaded["n_features"], loaded["n_classes"], loaded["parameters"]) == (2, 2, 17)
@@ -162,7 +177,9 @@ def test_a_run_writes_its_folder(session: Session) -> None:
     while read_run_info(folder).get("status") != "done":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert (folder / "checkpoint.safetensors").is_file() and (folder / "model.safetensors").is_file()
+    assert (folder / "checkpoint.safetensors").is_file() and (
+        folder / "model.safetensors"
+    ).is_file()
     assert (folder / "metrics.jsonl").read_text().count("\n") >= 2
 
 
