@@ -44,6 +44,7 @@ from tui_nn.presets import (
 from tui_nn.runner import TrainerProcess
 from tui_nn.spec import Preset
 
+from .deferred import DeferredFields
 from .fields import NumberInput
 from .key_bar import KeyBar
 from .loop_monitor import LoopMonitor
@@ -66,6 +67,7 @@ LATER_MODULES = (
 )
 LATER_IMPORT_DELAY_S = 1.0
 LESSON_DELAY_S = 0.3
+SETTLE_TIMEOUT_S = 2.0
 MIN_WIDTH = 60
 MIN_HEIGHT = 18
 RESET_QUESTION = "This resets the current run. Continue?"
@@ -146,6 +148,7 @@ class TuiNnApp(App[int]):
         self.preset_path: Path | None = preset_path
         self.trainer_factory = trainer_factory
         self.trainer: TrainerProcess | None = None
+        self._trainers_stopping: set[TrainerProcess] = set()  # stopped from a thread
         self.generation = 0
         self.devices: list[dict[str, Any]] = list(devices or [])
         self.loaded: dict[str, Any] | None = None
@@ -336,16 +339,23 @@ class TuiNnApp(App[int]):
         return trainer
 
     def _stop_trainer(self) -> None:
-        """Stop the trainer and wait for it (it saves a checkpoint: up to a few seconds)."""
+        """Stop the trainer and wait for it (it saves a checkpoint: up to a few seconds), and
+        for any still stopping in the background."""
         trainer = self._release_trainer()
-        if trainer is not None:
-            _stop_quietly(trainer)
+        for stopping in [trainer, *self._trainers_stopping]:
+            if stopping is not None:
+                _stop_quietly(stopping)
 
     async def _stop_trainer_in_background(self) -> None:
         """The same, with the wait in a thread: the screen stays live meanwhile."""
         trainer = self._release_trainer()
-        if trainer is not None:
+        if trainer is None:
+            return
+        self._trainers_stopping.add(trainer)
+        try:
             await asyncio.to_thread(_stop_quietly, trainer)
+        finally:
+            self._trainers_stopping.discard(trainer)
 
     def on_trainer_event(self, message: TrainerEvent) -> None:
         if message.generation != self.generation or not self.is_running:
@@ -801,6 +811,21 @@ class TuiNnApp(App[int]):
 
         dialog = self.kept_screen("confirm", ConfirmDialog)
         self.push_screen(dialog.ask(question), answered)  # type: ignore[attr-defined]
+
+    async def settle(self, timeout: float = SETTLE_TIMEOUT_S) -> None:
+        """Wait for the panes that mount after the first frame (briefly): exiting while one is
+        mounting breaks Textual's widgets mid-mount (a traceback on a quick quit)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._mounting_later() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+
+    def _mounting_later(self) -> bool:
+        try:
+            plots = self.query_one(PlotsPane)
+        except NoMatches:
+            return False
+        fields = [pane for pane in self.query(DeferredFields) if not pane.built]
+        return bool(fields) or plots.plots is None or self.lesson is None
 
     def kept_screen(self, name: str, build: Callable[[], Screen[Any]]) -> Screen[Any]:
         """The screen `name`, built on first use and kept: building a screen costs tens of

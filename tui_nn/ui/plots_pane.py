@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
+from textual.widget import MountError
 from textual.widgets import Static
 
 from .history import History
@@ -107,8 +109,11 @@ class PlotsPane(Vertical):
             self.loss_history, LOSS_LINES, log_scale=self.log_scale, id="loss-plot", **options
         )
         acc = LossPlot(self.acc_history, ACC_LINES, percent=True, id="acc-plot", **options)
-        await self.mount(loss, after="#loss-legend")
-        await self.mount(acc, after="#acc-legend")
+        try:
+            await self.mount(loss, after="#loss-legend")
+            await self.mount(acc, after="#acc-legend")
+        except (MountError, NoMatches):  # the pane is going (the app is closing)
+            return
         self.plots = (loss, acc)
         self._dirty = True
         self.redraw_if_needed()

@@ -276,9 +276,12 @@ class RunControl:
 
         async def stop_then_exit() -> None:
             await app._stop_trainer_in_background()
+            await app.settle()
             app.exit(app.exit_status, return_code=app.exit_status)
 
-        app.call_later(stop_then_exit)
+        # A worker (its own task), not call_later: the app's messages (timers among them) keep
+        # flowing while it waits.
+        app.run_worker(stop_then_exit(), group="exit")
 
     def keep_running(self) -> None:
         """Leave the run training on its own (its trainer serves `tui-nn attach`), and exit."""
@@ -299,7 +302,12 @@ class RunControl:
                 f"tui-nn: run {run or 'in progress'} keeps training in the background{where}; "
                 f"`{command}` comes back to it"
             )
-        app.exit(app.exit_status, return_code=app.exit_status)
+
+        async def settle_then_exit() -> None:
+            await app.settle()
+            app.exit(app.exit_status, return_code=app.exit_status)
+
+        app.run_worker(settle_then_exit(), group="exit")
 
     # -- the runs screen ------------------------------------------------------------------
 
