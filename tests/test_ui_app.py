@@ -24,6 +24,7 @@ from tui_nn.presets import load_named, load_preset, resolve_preset, user_presets
 from tui_nn.ui.app import MIN_HEIGHT, MIN_WIDTH, TuiNnApp, run_app
 from tui_nn.ui.dialogs import ConfirmDialog, OpenDialog, SaveDialog
 from tui_nn.ui.help_screen import HelpScreen
+from tui_nn.ui.key_bar import KeyBar
 from tui_nn.ui.loss_plot import LossPlot
 from tui_nn.ui.network_pane import LayerRow, NetworkPane, parameter_count
 from tui_nn.ui.plots_pane import PlotsPane
@@ -563,6 +564,26 @@ async def test_quit_stops_the_trainer_and_signals_exit(fake_app):
         await pilot.pause()
     assert FakeTrainer.instances[-1].stopped
     assert app.return_value == 128 + signal.SIGTERM
+
+
+async def test_the_key_bar_shows_the_screens_keys_and_a_click_presses_one(fake_app):
+    app = fake_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
+        bar = app.screen.query_one(KeyBar)
+        await wait_for(pilot, lambda: "f1 Help" in bar.keys_content().plain, "keys")
+        text = bar.keys_content().plain
+        for words in ("space Run", "n Epoch", "^s Save", "^o Open", "^r Runs", "q Quit"):
+            assert words in text, (words, text)
+        assert "v Lesson" not in text  # a binding with show=False stays off the bar
+
+        await pilot.click(KeyBar, offset=(text.index("f1 Help") + 1, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help by a click")
+        help_keys = app.screen.query_one(KeyBar)
+        await wait_for(pilot, lambda: "Close help" in help_keys.keys_content().plain, "its keys")
+        assert "Quit" not in help_keys.keys_content().plain  # a dialog's own keys only
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), "closed")
 
 
 async def test_help_log_ascii_and_too_small(fake_app):
