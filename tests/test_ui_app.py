@@ -576,6 +576,9 @@ async def test_the_key_bar_shows_the_screens_keys_and_a_click_presses_one(fake_a
         for words in ("space Run", "n Epoch", "^s Save", "^o Open", "^r Runs", "q Quit"):
             assert words in text, (words, text)
         assert "v Lesson" not in text  # a binding with show=False stays off the bar
+        narrow = bar.keys_content(60).plain  # descriptions go from the right, help and quit last
+        assert len(narrow) <= 60 and narrow.endswith("f1 Help q Quit"), narrow
+        assert narrow.startswith("space Run n Epoch") and " ^s " in narrow + " ", narrow
 
         await pilot.click(KeyBar, offset=(text.index("f1 Help") + 1, 0))
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help by a click")

@@ -32,11 +32,16 @@ class KeyBar(Static):
         if self.is_attached and screen is self.screen:
             self.show_keys()
 
-    def show_keys(self) -> None:
-        self.update(self.keys_content(), layout=False)
+    def on_resize(self) -> None:
+        self.show_keys()
 
-    def keys_content(self) -> Content:
-        items: list[str] = []
+    def show_keys(self) -> None:
+        self.update(self.keys_content(self.size.width or None), layout=False)
+
+    def keys_content(self, width: int | None = None) -> Content:
+        """The keys as one line; narrower than `width` where given: descriptions go first from
+        the right, the last two (help and quit, by the app's order) last of all."""
+        keys: list[tuple[str, str, bool, str]] = []  # (key, description, enabled, key name)
         actions: set[str] = set()
         for binding, enabled in (
             (active.binding, active.enabled) for active in self.screen.active_bindings.values()
@@ -44,11 +49,27 @@ class KeyBar(Static):
             if not binding.show or binding.action in actions:
                 continue  # one entry per action, as Textual's footer does
             actions.add(binding.action)
-            key = escape(self.app.get_key_display(binding))
-            click = f"@click=app.simulate_key({binding.key!r})"
-            style = f"bold $footer-key-foreground {click}" if enabled else f"dim {click}"
-            text = f"[{style}]{key}[/]"
-            if binding.description:
-                text += f" [{'' if enabled else 'dim '}{click}]{escape(binding.description)}[/]"
-            items.append(text)
-        return Content.from_markup(" ".join(items))
+            keys.append(
+                (self.app.get_key_display(binding), binding.description, enabled, binding.key)
+            )
+        described = [bool(description) for _, description, _, _ in keys]
+        order = [*range(len(keys) - 3, -1, -1), *range(len(keys) - 1, len(keys) - 3, -1)]
+        for index in [None, *order]:
+            if index is not None and index >= 0:
+                described[index] = False
+            content = _line(keys, described)
+            if width is None or content.cell_length <= width:
+                break
+        return content
+
+
+def _line(keys: list[tuple[str, str, bool, str]], described: list[bool]) -> Content:
+    items: list[str] = []
+    for (key, description, enabled, name), show in zip(keys, described, strict=True):
+        click = f"@click=app.simulate_key({name!r})"
+        style = f"bold $footer-key-foreground {click}" if enabled else f"dim {click}"
+        text = f"[{style}]{escape(key)}[/]"
+        if show:
+            text += f" [{'' if enabled else 'dim '}{click}]{escape(description)}[/]"
+        items.append(text)
+    return Content.from_markup(" ".join(items))
