@@ -1,44 +1,34 @@
-"""Logic gates as tiny classification sets: every row of the truth table once."""
+"""Logic gates as tiny classification sets: every row of the truth table once. The tables are
+`tui_nn.lesson.gates`, which the app's lesson views (no torch there) read as well."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import torch
 
 from tui_nn.data.dataset import CLASSIFICATION, Dataset
 from tui_nn.errors import DataError
+from tui_nn.lesson.gates import GATE_NAMES, gate_input_names, gate_table
 
-_GATES: dict[str, Callable[[int, int], int]] = {
-    "and": lambda a, b: a & b,
-    "or": lambda a, b: a | b,
-    "nand": lambda a, b: 1 - (a & b),
-    "nor": lambda a, b: 1 - (a | b),
-    "xor": lambda a, b: a ^ b,
-    "xnor": lambda a, b: 1 - (a ^ b),
-    # The sprinkler turns on when it is sunny and the ground is dry: AND by another name.
-    "sprinkler": lambda a, b: a & b,
-}
-_INPUT_NAMES: dict[str, list[str]] = {"sprinkler": ["Sunny", "Dry"], "not": ["A"]}
-
-LOGIC_SET_NAMES = (*_GATES, "not")
+LOGIC_SET_NAMES = GATE_NAMES
 
 
 def truth_table(set_name: str) -> list[tuple[tuple[int, ...], int]]:
     """The gate's rows as ((inputs...), output), inputs in counting order (00, 01, 10, 11)."""
-    if set_name == "not":
-        return [((0,), 1), ((1,), 0)]
-    gate = _GATES.get(set_name)
-    if gate is None:
-        raise DataError(
-            f'unknown logic set "{set_name}"; choose one of: {", ".join(LOGIC_SET_NAMES)}'
-        )
-    return [((a, b), gate(a, b)) for a in (0, 1) for b in (0, 1)]
+    _check(set_name)
+    return gate_table(set_name)
 
 
 def input_names(set_name: str) -> list[str]:
     """The names of the gate's inputs: ["A", "B"] unless the set names them itself."""
-    return list(_INPUT_NAMES.get(set_name, ["A", "B"]))
+    _check(set_name)
+    return gate_input_names(set_name)
+
+
+def _check(set_name: str) -> None:
+    if set_name not in LOGIC_SET_NAMES:
+        raise DataError(
+            f'unknown logic set "{set_name}"; choose one of: {", ".join(LOGIC_SET_NAMES)}'
+        )
 
 
 def load_logic(set_name: str) -> Dataset:
