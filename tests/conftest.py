@@ -13,11 +13,14 @@ MNIST_T10K = SHARED_DATA / "mnist-t10k"
 def isolated_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Keep the developer's own presets, runs and config out of every test."""
+    """Keep the developer's own presets, runs, config and terminal choices (no colour, ASCII
+    plots) out of every test."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("TUI_NN_ASCII", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     return home
 
 

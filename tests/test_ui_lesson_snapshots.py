@@ -15,8 +15,6 @@ import gzip
 import itertools
 from typing import Any
 
-import pytest
-
 from tui_nn.codegen import DIGITS_FILE
 from tui_nn.lesson.gates import gate_table
 from tui_nn.lesson.threshold import forward
@@ -27,14 +25,6 @@ from tui_nn.ui.lesson_render import class_one
 from tui_nn.ui.messages import TrainerEvent
 
 DEVICES = [{"name": "cpu", "description": "CPU (2 threads)", "memory_bytes": None}]
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("TUI_NN_ASCII", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 def make_app(name: str) -> TuiNnApp:

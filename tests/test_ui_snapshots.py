@@ -11,23 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pytest
-
 from tui_nn.presets import load_named, resolve_preset
 from tui_nn.ui.app import TuiNnApp
 from tui_nn.ui.messages import TrainerEvent
 from tui_nn.ui.plots_pane import PlotsPane
 
 DEVICES = [{"name": "cpu", "description": "CPU (2 threads)", "memory_bytes": None}]
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    # No user presets in the list, default colours and characters.
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("TUI_NN_ASCII", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 def make_app(name: str = "circle", **options: Any) -> TuiNnApp:
