@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from scripted_trainer import ScriptedTrainer
 from textual.widgets import Input, OptionList, TabbedContent
 
 from tui_nn.presets import load_named, load_preset, resolve_preset, user_presets_dir
@@ -47,77 +47,30 @@ def _isolated_dirs(tmp_path, monkeypatch):
 # -- a fake trainer process ------------------------------------------------------------------
 
 
-class FakeTrainer:
+class FakeTrainer(ScriptedTrainer):
     """Speaks the worker protocol from memory: `load`, `start`, `pause`, `epoch`, `reset`, `lr`."""
 
     instances: list[FakeTrainer] = []
 
     def __init__(self) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._alive = False
+        super().__init__()
         self.epoch = 0
         self.lr = 0.1
         self.stopped = False
         self.fail_next_load: str | None = None  # answer the next load with this error
         FakeTrainer.instances.append(self)
 
-    # the TrainerProcess interface
-    def start(self) -> None:
-        self._alive = True
-        self.emit(
-            {
-                "event": "ready",
-                "devices": [
-                    {"name": "cpu", "description": "CPU (2 threads)", "memory_bytes": None}
-                ],
-            }
-        )
-
-    @property
-    def running(self) -> bool:
-        return self._alive
-
-    @property
-    def pid(self) -> int | None:
-        return None
-
-    def send(self, command: str, **fields: Any) -> bool:
-        if not self._alive:
-            return False
-        self.commands.append((command, fields))
-        getattr(self, f"_do_{command}", lambda **_: None)(**fields)
-        return True
-
-    def events(self) -> Iterator[dict[str, Any]]:
-        deadline = time.monotonic() + 120  # never outlive a stuck test for long
-        while time.monotonic() < deadline:
-            try:
-                event = self._events.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if event is None:
-                return
-            yield event
-
     def stop(self, timeout: float = 2.0) -> None:
         self.stopped = True
         if self._alive:
-            self._alive = False
-            self._events.put({"event": "exited", "returncode": 0, "stderr": ""})
-            self._events.put(None)
+            self.emit({"event": "exited", "returncode": 0, "stderr": ""})
+        super().stop(timeout)
 
     # scripting
-    def emit(self, event: dict[str, Any]) -> None:
-        self._events.put(event)
-
     def crash(self, code: int = 1, stderr: str = "RuntimeError: boom") -> None:
         self._alive = False
         self._events.put({"event": "exited", "returncode": code, "stderr": stderr})
         self._events.put(None)
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.commands]
 
     def _state(self, status: str) -> None:
         self.emit(

@@ -9,12 +9,12 @@ checked against the hand computation of the lesson.
 from __future__ import annotations
 
 import dataclasses
-import queue
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from scripted_trainer import ScriptedTrainer
 from textual.widgets import Input, TabbedContent
 
 from tui_nn.lesson.gates import gate_table
@@ -111,65 +111,21 @@ def snapshot_event(
     }
 
 
-class LessonFake:
+class LessonFake(ScriptedTrainer):
     """The trainer protocol from memory: `load`, `views`, `set_weights`, `start`/`pause`."""
 
     instances: list[LessonFake] = []
 
     def __init__(self, loaded: Callable[[dict[str, Any]], dict[str, Any]] = logic_loaded) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._alive = False
+        super().__init__()
         self.views = False
         self.layers: list[tuple] | None = None
         self.preset: dict[str, Any] | None = None
         self.make_loaded = loaded
         LessonFake.instances.append(self)
 
-    def start(self) -> None:
-        self._alive = True
-        devices = [{"name": "cpu", "description": "CPU (2 threads)", "memory_bytes": None}]
-        self.emit({"event": "ready", "devices": devices})
-
-    @property
-    def running(self) -> bool:
-        return self._alive
-
-    @property
-    def pid(self) -> int | None:
-        return None
-
-    def send(self, command: str, **fields: Any) -> bool:
-        if not self._alive:
-            return False
-        self.commands.append((command, fields))
-        getattr(self, f"_do_{command}", lambda **_: None)(**fields)
-        return True
-
-    def events(self) -> Iterator[dict[str, Any]]:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                event = self._events.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if event is None:
-                return
-            yield event
-
-    def stop(self, timeout: float = 2.0) -> None:
-        if self._alive:
-            self._alive = False
-            self._events.put(None)
-
     def detach(self) -> None:
         self.stop()
-
-    def emit(self, event: dict[str, Any]) -> None:
-        self._events.put(event)
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.commands]
 
     def views_sent(self) -> list[bool]:
         return [fields["enabled"] for name, fields in self.commands if name == "views"]
