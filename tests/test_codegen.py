@@ -49,7 +49,7 @@ def engine_run(preset) -> Trainer:
 
 def assert_same_run(result: dict, trainer: Trainer) -> None:
     summary = trainer.summary()
-    assert (result["epochs"], result["stop"]) == (summary["epochs"], summary["stop_reason"])
+    assert (result["epochs"], result["stop"]) == (summary.epochs, summary.stop_reason)
     state = trainer.network.state_dict()
     assert sorted(result["parameters"]) == sorted(state)
     for name, value in state.items():
@@ -57,10 +57,11 @@ def assert_same_run(result: dict, trainer: Trainer) -> None:
         assert got.shape == value.shape, name
         assert float((got - value).abs().max()) <= 1e-5, name  # in practice: exactly equal
     for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
-        if summary[key] is None:
+        expected = getattr(summary, key)
+        if expected is None:
             assert result[key] is None, key
         else:
-            assert result[key] == pytest.approx(summary[key], abs=1e-6), key
+            assert result[key] == pytest.approx(expected, abs=1e-6), key
 
 
 # --------------------------------------------------------------------------------------

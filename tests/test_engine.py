@@ -14,6 +14,7 @@ from tui_nn.engine import Trainer
 from tui_nn.errors import DeviceError, TrainingError
 from tui_nn.presets import load_named
 from tui_nn.spec import LayerSpec
+from tui_nn.trainer.protocol import Metrics
 
 
 def with_train(preset, **changes):
@@ -46,34 +47,34 @@ def test_perceptron_rule_on_nand_matches_hand_computation() -> None:
     trainer.run()
     assert weights_and_bias(trainer) == ([-2.0, -1.0], 3.0)
     assert trainer.state.epoch == 6
-    assert trainer.summary()["converged"] is True
+    assert trainer.summary().converged is True
 
 
 @pytest.mark.parametrize("name", ["nand", "sprinkler"])
 def test_logic_perceptrons_converge_within_ten_epochs(name: str) -> None:
     trainer = trained(name)
     summary = trainer.summary()
-    assert summary["converged"] and summary["train_loss"] == 0 and summary["train_acc"] == 1.0
-    assert summary["epochs"] <= 10
+    assert summary.converged and summary.train_loss == 0 and summary.train_acc == 1.0
+    assert summary.epochs <= 10
 
 
 def test_xor_perceptron_never_converges_and_says_why() -> None:
     summary = trained("xor-perceptron").summary()
-    assert summary["converged"] is False
-    assert summary["train_acc"] < 1.0
-    assert "not linearly separable" in summary["message"]
+    assert summary.converged is False
+    assert summary.train_acc < 1.0
+    assert "not linearly separable" in summary.message
 
 
 def test_xor_perceptron_with_shuffling_runs_out_of_epochs() -> None:
     summary = trained("xor-perceptron", shuffle=True, epochs=30).summary()
-    assert summary["converged"] is False and summary["epochs"] == 30
-    assert "did not converge within 30 epochs" in summary["message"]
+    assert summary.converged is False and summary.epochs == 30
+    assert "did not converge within 30 epochs" in summary.message
 
 
 @pytest.mark.parametrize("name", ["xor", "random-projection"])
 def test_xor_networks_reach_full_accuracy(name: str) -> None:
     summary = trained(name).summary()
-    assert summary["train_acc"] == 1.0 and summary["converged"] is True
+    assert summary.train_acc == 1.0 and summary.converged is True
 
 
 def test_random_projection_trains_only_the_readout() -> None:
@@ -87,7 +88,7 @@ def test_random_projection_trains_only_the_readout() -> None:
 
 def test_mnist_like_reaches_97_percent_on_held_out_digits() -> None:
     summary = trained("mnist-like").summary()
-    assert summary["test_acc"] >= 0.97
+    assert summary.test_acc >= 0.97
 
 
 def test_mlp_on_real_mnist_reaches_95_percent(mnist_folder) -> None:
@@ -98,7 +99,7 @@ def test_mlp_on_real_mnist_reaches_95_percent(mnist_folder) -> None:
     trainer = Trainer(preset)
     assert (trainer.n_train, len(trainer.x_test)) == (8000, 2000)
     trainer.run()
-    assert trainer.summary()["test_acc"] >= 0.95
+    assert trainer.summary().test_acc >= 0.95
 
 
 def test_same_seed_same_run_and_other_seed_other_run() -> None:
@@ -150,22 +151,22 @@ def test_diverging_run_stops_at_once_with_advice() -> None:
     )
     trainer.run()
     summary = trainer.summary()
-    assert summary["status"] == "diverged"
+    assert summary.status == "diverged"
     assert (
-        "diverged at step" in summary["message"] and "smaller learning rate" in summary["message"]
+        "diverged at step" in summary.message and "smaller learning rate" in summary.message
     )
     assert trainer.state.step < 50
 
 
 def test_metric_events_are_rate_limited_and_complete() -> None:
-    events: list[dict] = []
+    events: list[Metrics] = []
     trainer = Trainer(with_train(load_named("spiral"), epochs=60), on_event=events.append)
     trainer.run()
     assert events, "no events"
     assert len(events) <= trainer.state.elapsed_s / 0.1 + 3
-    assert all(math.isfinite(e["train_loss"]) for e in events if e["train_loss"] is not None)
-    assert events[-1]["epoch"] == 60
-    assert any(e.get("test_acc") is not None for e in events)
+    assert all(math.isfinite(e.train_loss) for e in events if e.train_loss is not None)
+    assert events[-1].epoch == 60
+    assert any(e.test_acc is not None for e in events)
 
 
 def test_evaluation_runs_without_autograd() -> None:
@@ -192,7 +193,7 @@ def test_absent_device_lists_the_devices_there_are() -> None:
 def test_the_core_never_imports_textual() -> None:
     code = (
         "import sys, tui_nn.cli, tui_nn.engine, tui_nn.presets, tui_nn.data, tui_nn.runs, "
-        "tui_nn.worker, tui_nn.runner, tui_nn.devices, tui_nn.model\n"
+        "tui_nn.trainer.server, tui_nn.trainer.client, tui_nn.devices, tui_nn.model\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -222,8 +223,8 @@ def test_out_of_memory_stops_with_the_batch_size_and_a_smaller_suggestion() -> N
     trainer.head.train_net.forward = forward
     trainer.run()
     summary = trainer.summary()
-    assert summary["status"] == "failed" and summary["stop_reason"] == "out_of_memory"
-    assert "batch size 64" in summary["message"] and "smaller batch_size" in summary["message"]
+    assert summary.status == "failed" and summary.stop_reason == "out_of_memory"
+    assert "batch size 64" in summary.message and "smaller batch_size" in summary.message
     assert trainer.state.step == 4
     fresh = Trainer(load_named("mnist-like"))  # a new run starts without restarting anything
     fresh.run_epoch()
@@ -232,5 +233,5 @@ def test_out_of_memory_stops_with_the_batch_size_and_a_smaller_suggestion() -> N
 
 def test_more_hidden_units_fit_the_sine_better() -> None:
     narrow, wide = trained("sine").summary(), trained("sine-wide").summary()
-    assert wide["test_loss"] < 0.6 * narrow["test_loss"]
-    assert wide["test_loss"] < 0.02  # near the noise floor of 0.1**2
+    assert wide.test_loss < 0.6 * narrow.test_loss
+    assert wide.test_loss < 0.02  # near the noise floor of 0.1**2

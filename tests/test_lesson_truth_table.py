@@ -99,7 +99,7 @@ def test_the_engine_evaluates_the_hand_wired_xor_without_training() -> None:
     trainer = Trainer(load_named("xor-nand"))
     trainer.run()
     summary = trainer.summary()
-    assert summary["train_acc"] == 1.0 and summary["epochs"] == 0
+    assert summary.train_acc == 1.0 and summary.epochs == 0
 
 
 def test_truth_table_agrees_with_the_engine_on_trained_networks() -> None:

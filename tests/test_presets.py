@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tui_nn import presets
+import tui_nn
 from tui_nn.errors import PresetError
 from tui_nn.presets import (
     PresetInfo,
     builtin_presets_dir,
     dump_preset,
+    folders,
     list_presets,
     load_named,
     load_preset,
@@ -156,8 +157,7 @@ def fake_builtins(tmp_path, monkeypatch):
     (folder / "and.toml").write_text(
         XOR.replace('name = "XOR"', 'name = "AND"').replace('"xor"', '"and"'), encoding="utf-8"
     )
-    monkeypatch.setattr(presets, "builtin_presets_dir", lambda: folder)
-    monkeypatch.setattr(presets, "_builtin_candidates", lambda: [folder])
+    monkeypatch.setattr(folders, "builtin_preset_folders", lambda: [folder])
     return folder
 
 
@@ -269,7 +269,7 @@ def test_failed_save_keeps_previous_file(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(presets.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(PresetError) as info:
         save_preset(Preset(name="new"), target)
     message = str(info.value)
@@ -285,7 +285,7 @@ def test_failed_fsync_keeps_previous_file(tmp_path, monkeypatch):
     def boom(fd):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(presets.os, "fsync", boom)
+    monkeypatch.setattr(os, "fsync", boom)
     with pytest.raises(PresetError, match="Input/output error"):
         save_preset(Preset(name="new"), target)
     assert load_preset(target).name == "old"
@@ -346,7 +346,7 @@ def test_user_presets_dir_follows_env_changes(tmp_path, monkeypatch):
 
 def test_builtin_presets_dir_in_checkout():
     here = builtin_presets_dir()
-    packaged = Path(presets.__file__).resolve().parent / "builtin_presets"
+    packaged = Path(tui_nn.__file__).resolve().parent / "builtin_presets"
     assert here in (packaged, REPO / "presets")
 
 
@@ -399,7 +399,7 @@ def test_resolve_unknown_lists_names(fake_builtins):
 
 
 def test_list_presets_without_any_folders(tmp_path, monkeypatch):
-    monkeypatch.setattr(presets, "builtin_presets_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(folders, "builtin_preset_folders", lambda: [tmp_path / "none"])
     assert list_presets() == []
 
 

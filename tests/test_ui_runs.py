@@ -228,7 +228,7 @@ def three_runs(tmp_path):
     socket = tmp_path / "trainer.sock"
     socket.write_text("")
     sleeper = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(120)", "tui_nn.worker"]
+        [sys.executable, "-c", "import time; time.sleep(120)", "tui_nn.trainer.server"]
     )
     done = make_run("20260101-100000-circle", "circle", status="done", epochs=20)
     stopped = make_run("20260102-100000-spiral", "spiral", status="stopped", epochs=30)

@@ -4,6 +4,7 @@ JSON metadata, checked against the network before anything is copied."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ import torch
 
 from tui_nn.atomic import write_atomic
 from tui_nn.errors import TuiNnError
+from tui_nn.trainer.protocol import StopMark
 
 if TYPE_CHECKING:
     from tui_nn.engine import Trainer
@@ -50,7 +52,7 @@ def checkpoint_tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[
                 "elapsed_s": state.elapsed_s,
                 "best_loss": state.best_loss if state.best_loss != float("inf") else None,
                 "best_epoch": state.best_epoch,
-                "stops": state.stops,
+                "stops": [dataclasses.asdict(stop) for stop in state.stops],
                 "learning_rate": trainer.learning_rate,
                 "position": trainer._pos,
                 "epoch_errors": trainer._epoch_errors,
@@ -158,7 +160,10 @@ def restore_checkpoint(trainer: Trainer, path: Path) -> None:
     best = run_state.get("best_loss")
     state.best_loss = float(best) if best is not None else float("inf")
     state.best_epoch = int(run_state.get("best_epoch", 0))
-    state.stops = list(run_state.get("stops", []))
+    try:
+        state.stops = [StopMark(**stop) for stop in run_state.get("stops", [])]
+    except TypeError:
+        raise CheckpointError(f"{path}: damaged stop marks in the checkpoint") from None
     permutation = tensors.get("order.permutation")
     position = int(run_state.get("position", 0))
     if (

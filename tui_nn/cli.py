@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import os
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 from tui_nn import __version__
 from tui_nn.errors import TuiNnError
+from tui_nn.trainer.protocol import Metrics, Summary, encode
 
 COMMANDS = ("train", "presets", "devices", "runs", "attach", "code")
 
@@ -47,8 +47,10 @@ def _seed(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1, got {value}")
+    from tui_nn.presets.limits import MAX_SEED
+
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {value}")
     return value
 
 
@@ -278,7 +280,7 @@ def cmd_train(options: argparse.Namespace) -> int:
         run_folder = RunFolder.create(preset)
     reporter = _Reporter(json_lines=options.json, epochs=preset.train.epochs)
 
-    def on_event(event: dict[str, Any]) -> None:
+    def on_event(event: Metrics) -> None:
         run_folder.append_metrics(event)
         reporter.event(event)
 
@@ -315,9 +317,7 @@ def cmd_train(options: argparse.Namespace) -> int:
         return 130 if stop.signal_name == "SIGINT" else 143
     run_folder.append_metrics(summary)
     run_folder.save_model(trainer.network.state_dict())
-    run_folder.update(
-        status=summary["status"], message=summary["message"], epochs=summary["epochs"]
-    )
+    run_folder.update(status=summary.status, message=summary.message, epochs=summary.epochs)
     run_folder.close()
     reporter.summary(summary)
     if not options.json:
@@ -377,39 +377,41 @@ class _Reporter:
             self.task = self.progress.add_task("", total=epochs)
             self.progress.start()
 
-    def event(self, event: dict[str, Any]) -> None:
+    def event(self, event: Metrics) -> None:
         if self.json_lines:
-            print(json.dumps(event), flush=True)
+            sys.stdout.write(encode(event))
+            sys.stdout.flush()
             return
         line = _describe(event)
         if self.progress is not None:
-            self.progress.update(self.task, completed=event["epoch"], description=line)
+            self.progress.update(self.task, completed=event.epoch, description=line)
         elif time.monotonic() - self._last_line >= 1.0:
             self._last_line = time.monotonic()
-            print(f"epoch {event['epoch']}/{self.epochs}  {line}", flush=True)
+            print(f"epoch {event.epoch}/{self.epochs}  {line}", flush=True)
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
 
-    def summary(self, summary: dict[str, Any]) -> None:
+    def summary(self, summary: Summary) -> None:
         if self.json_lines:
-            print(json.dumps(summary), flush=True)
+            sys.stdout.write(encode(summary))
+            sys.stdout.flush()
             return
         print(
-            f"{summary['preset']}: {summary['message']} on {summary['device']}; "
-            f"{summary['epochs']} epochs, {summary['steps']} steps in {summary['elapsed_s']:.2f} s "
-            f"({summary['samples_per_s']:,.0f} samples/s)"
+            f"{summary.preset}: {summary.message} on {summary.device}; "
+            f"{summary.epochs} epochs, {summary.steps} steps in {summary.elapsed_s:.2f} s "
+            f"({summary.samples_per_s:,.0f} samples/s)"
         )
         print("  " + _describe(summary))
 
 
-def _describe(metrics: dict[str, Any]) -> str:
+def _describe(metrics: Metrics | Summary) -> str:
     parts = []
-    for key, label in (("train_loss", "train loss"), ("test_loss", "test loss")):
-        if metrics.get(key) is not None:
-            parts.append(f"{label} {metrics[key]:.4g}")
-    for key, label in (("train_acc", "train acc"), ("test_acc", "test acc")):
-        if metrics.get(key) is not None:
-            parts.append(f"{label} {metrics[key]:.1%}")
+    for value, label in ((metrics.train_loss, "train loss"), (metrics.test_loss, "test loss")):
+        if value is not None:
+            parts.append(f"{label} {value:.4g}")
+    for value, label in ((metrics.train_acc, "train acc"), (metrics.test_acc, "test acc")):
+        if value is not None:
+            parts.append(f"{label} {value:.1%}")
     return "  ".join(parts)

@@ -21,7 +21,7 @@ from pathlib import Path
 import tui_nn
 from tui_nn.errors import DataError, TrainingError
 from tui_nn.lesson.gates import gate_input_names, gate_table
-from tui_nn.spec import LOGIC_SETS, SYNTHETIC_SETS, Preset
+from tui_nn.spec import LOGIC_SETS, PERCEPTRON_ACTIVATIONS, SYNTHETIC_SETS, Preset
 
 __all__ = ["DIGITS_FILE", "EVAL_EVERY_STEPS", "export_script"]
 
@@ -757,7 +757,7 @@ def export_script(preset: Preset) -> str:
     perceptron = preset.model.kind == "perceptron"
     if perceptron:
         act = preset.model.layers[0].activation
-        if len(preset.model.layers) != 1 or act not in ("sign", "step"):
+        if len(preset.model.layers) != 1 or act not in PERCEPTRON_ACTIVATIONS:
             raise TrainingError("a perceptron has one layer of sign or step units")
     modules.add("json")
     if trainable and not perceptron:

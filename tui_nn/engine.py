@@ -2,7 +2,8 @@
 
 One engine serves every path (the app's trainer process, `tui-nn train`, the tests). It is driven
 step by step (`step_batch`, `run_epoch`) or run until a stop rule or a pause (`run`). Metric events
-are plain dicts sent to `on_event` at most `event_interval_s` apart, so a UI is never flooded.
+are the protocol's `Metrics`, sent to `on_event` at most `event_interval_s` apart, so a UI is never
+flooded; `summary()` is the run's `Summary`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
@@ -21,8 +21,16 @@ from tui_nn.devices import resolve_device
 from tui_nn.errors import TrainingError
 from tui_nn.model import TaskHead, build_head, build_network
 from tui_nn.spec import Preset
+from tui_nn.trainer.protocol import (
+    EvalPoint,
+    LayerWeights,
+    Metrics,
+    Status,
+    StopMark,
+    Summary,
+)
 
-EventSink = Callable[[dict[str, Any]], None]
+EventSink = Callable[[Metrics], None]
 
 # Full evaluations cost a forward pass over all data: do one about every this many steps.
 EVAL_EVERY_STEPS = 256
@@ -41,7 +49,7 @@ class Evaluation:
 class RunState:
     epoch: int = 0  # completed epochs
     step: int = 0  # optimizer steps (perceptron: samples seen)
-    status: str = "ready"  # ready, running, paused, done, diverged
+    status: Status = "ready"  # ready, running, paused, done, diverged, failed
     stop_reason: str | None = None  # converged, target_loss, target_accuracy, patience, epochs, ...
     message: str = ""
     converged: bool = False
@@ -50,7 +58,7 @@ class RunState:
     best_loss: float = math.inf
     best_epoch: int = 0
     last_eval: Evaluation | None = None
-    stops: list[dict[str, Any]] = field(default_factory=list)
+    stops: list[StopMark] = field(default_factory=list)
 
 
 def release_device_memory(device: torch.device) -> None:
@@ -100,7 +108,10 @@ class Trainer:
         self.y_test = self.dataset.y[test_idx].to(self.device)
         self.n_train = len(train_idx)
         self.batch_size = min(preset.train.batch_size, self.n_train)
-        self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
+        # Optimizer steps in an epoch; the perceptron rule steps once per sample.
+        self.steps_per_epoch = (
+            self.n_train if self.is_perceptron else math.ceil(self.n_train / self.batch_size)
+        )
         self.eval_every_epochs = max(1, math.ceil(EVAL_EVERY_STEPS / self.steps_per_epoch))
         # Reading a loss back makes the CPU wait for a GPU; there, losses are summed on the device.
         self._sync_each_step = self.device.type == "cpu"
@@ -129,7 +140,7 @@ class Trainer:
         self._epoch_errors = 0
         self._seen_weights: set[tuple[float, ...]] = set()
         self._last_eval_epoch = -1
-        self._pending_evals: list[dict[str, Any]] = []  # evaluations since the last event
+        self._pending_evals: list[EvalPoint] = []  # evaluations since the last event
         self._reset_window()
 
     def _make_optimizer(self) -> torch.optim.Optimizer | None:
@@ -384,14 +395,14 @@ class Trainer:
         state.last_eval = result
         self._last_eval_epoch = state.epoch
         self._pending_evals.append(
-            {
-                "epoch": state.epoch,
-                "step": state.step,
-                "train_loss": result.train_loss,
-                "test_loss": result.test_loss,
-                "train_acc": result.train_acc,
-                "test_acc": result.test_acc,
-            }
+            EvalPoint(
+                epoch=state.epoch,
+                step=state.step,
+                train_loss=result.train_loss,
+                test_loss=result.test_loss,
+                train_acc=result.train_acc,
+                test_acc=result.test_acc,
+            )
         )
         if not math.isfinite(result.train_loss):
             self._diverge(result.train_loss)
@@ -451,17 +462,20 @@ class Trainer:
             converged=result.train_acc == 1.0,
         )
 
-    def set_weights(self, layers: list[dict[str, Any]]) -> None:
-        """Hand-set weights and biases, one dict per layer ({"weights": rows, "bias": list})."""
+    def set_weights(self, layers: list[LayerWeights]) -> None:
+        """Hand-set weights and biases, one entry per layer (None keeps a layer's values)."""
         linears = list(self.network)[::2]
         if len(layers) != len(linears):
             raise TrainingError(f"expected weights for {len(linears)} layers, got {len(layers)}")
         with torch.no_grad():
             for index, (linear, given) in enumerate(zip(linears, layers, strict=True)):
-                for name, target in (("weights", linear.weight), ("bias", linear.bias)):
-                    if given.get(name) is None:
+                for name, target, rows in (
+                    ("weights", linear.weight, given.weights),
+                    ("bias", linear.bias, given.bias),
+                ):
+                    if rows is None:
                         continue
-                    value = torch.tensor(given[name], dtype=target.dtype)
+                    value = torch.tensor(rows, dtype=target.dtype)
                     if value.shape != target.shape or not torch.isfinite(value).all():
                         raise TrainingError(
                             f"layer {index} {name}: expected finite numbers of shape "
@@ -481,7 +495,7 @@ class Trainer:
             message,
             converged,
         )
-        state.stops.append({"epoch": state.epoch, "step": state.step, "reason": reason})
+        state.stops.append(StopMark(state.epoch, state.step, reason))
 
     def _finish_budget(self) -> None:
         state = self.state
@@ -507,7 +521,7 @@ class Trainer:
             f"out of memory on {self.device} at batch size {size} (step {state.step}): "
             f"try a smaller batch_size, e.g. {max(1, size // 4)}"
         )
-        state.stops.append({"epoch": state.epoch, "step": state.step, "reason": "out_of_memory"})
+        state.stops.append(StopMark(state.epoch, state.step, "out_of_memory"))
         if self.optimizer is not None:
             self.optimizer.zero_grad(set_to_none=True)
         self._window_loss, self._window_steps = 0.0, 0
@@ -520,7 +534,7 @@ class Trainer:
             f"diverged at step {state.step}: the loss became {value} (not finite); "
             f"try a smaller learning rate than {self.learning_rate:g}"
         )
-        state.stops.append({"epoch": state.epoch, "step": state.step, "reason": "diverged"})
+        state.stops.append(StopMark(state.epoch, state.step, "diverged"))
         self._window_loss, self._window_steps = 0.0, 0
 
     # -- events -----------------------------------------------------------------------------
@@ -541,48 +555,42 @@ class Trainer:
                     train_loss = None  # the epoch's error count comes with the evaluation
                 else:
                     train_loss = total / self._window_steps
-        event: dict[str, Any] = {
-            "event": "metrics",
-            "epoch": state.epoch,
-            "step": state.step,
-            "train_loss": train_loss,
-            "samples_per_s": self._window_samples / span,
-            "elapsed_s": state.elapsed_s,
-            "lr": self.learning_rate,
-            "status": state.status,
-        }
-        evals = self._pending_evals
-        if evals:
-            latest = evals[-1]
-            event.update(
-                eval_train_loss=latest["train_loss"],
-                test_loss=latest["test_loss"],
-                train_acc=latest["train_acc"],
-                test_acc=latest["test_acc"],
-                evals=evals,  # every evaluation since the last event, for per-epoch curves
-            )
-            self._pending_evals = []
+        evals, self._pending_evals = self._pending_evals, []
+        latest = evals[-1] if evals else None
+        event = Metrics(
+            epoch=state.epoch,
+            step=state.step,
+            train_loss=train_loss,
+            samples_per_s=self._window_samples / span,
+            elapsed_s=state.elapsed_s,
+            lr=self.learning_rate,
+            status=state.status,
+            eval_train_loss=latest.train_loss if latest else None,
+            test_loss=latest.test_loss if latest else None,
+            train_acc=latest.train_acc if latest else None,
+            test_acc=latest.test_acc if latest else None,
+            evals=evals,  # every evaluation since the last event, for per-epoch curves
+        )
         self._reset_window()
         if self.on_event is not None and (train_loss is not None or evals or self.finished):
             self.on_event(event)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         state = self.state
         result = state.last_eval if state.status != "diverged" else None
-        return {
-            "event": "summary",
-            "preset": self.preset.name,
-            "device": str(self.device),
-            "status": state.status,
-            "epochs": state.epoch,
-            "steps": state.step,
-            "train_loss": result.train_loss if result else None,
-            "test_loss": result.test_loss if result else None,
-            "train_acc": result.train_acc if result else None,
-            "test_acc": result.test_acc if result else None,
-            "elapsed_s": state.elapsed_s,
-            "samples_per_s": state.samples / state.elapsed_s if state.elapsed_s > 0 else 0.0,
-            "converged": state.converged,
-            "stop_reason": state.stop_reason,
-            "message": state.message,
-        }
+        return Summary(
+            preset=self.preset.name,
+            device=str(self.device),
+            status=state.status,
+            epochs=state.epoch,
+            steps=state.step,
+            train_loss=result.train_loss if result else None,
+            test_loss=result.test_loss if result else None,
+            train_acc=result.train_acc if result else None,
+            test_acc=result.test_acc if result else None,
+            elapsed_s=state.elapsed_s,
+            samples_per_s=state.samples / state.elapsed_s if state.elapsed_s > 0 else 0.0,
+            converged=state.converged,
+            stop_reason=state.stop_reason,
+            message=state.message,
+        )

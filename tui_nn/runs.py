@@ -24,6 +24,7 @@ import platformdirs
 from tui_nn.atomic import write_atomic, write_text_atomic
 from tui_nn.errors import TuiNnError
 from tui_nn.spec import Preset
+from tui_nn.trainer.protocol import Metrics, Summary, encode
 
 CHECKPOINT = "checkpoint.safetensors"
 
@@ -76,16 +77,18 @@ class RunFolder:
         text = json.dumps(self.info, indent=1)
         self._guard(lambda: write_text_atomic(self.path / "run.json", text))
 
-    def append_metrics(self, event: dict[str, Any]) -> None:
+    def append_metrics(self, event: Metrics | Summary) -> None:
+        """One protocol line in metrics.jsonl (read back with `protocol.decode_event`)."""
+
         def write() -> None:
-            self._metrics.write(json.dumps(event) + "\n")
+            self._metrics.write(encode(event))
             self._metrics.flush()
 
         self._guard(write)
-        if event.get("test_acc") is not None:
+        if event.test_acc is not None:
             best = self.info.get("best_test_acc")
-            if best is None or event["test_acc"] > best:
-                self.info["best_test_acc"] = event["test_acc"]
+            if best is None or event.test_acc > best:
+                self.info["best_test_acc"] = event.test_acc
 
     def save_checkpoint(self, trainer: Any) -> None:
         from tui_nn.checkpoint import save_checkpoint

@@ -1,4 +1,4 @@
-"""What the lesson views need from a trainer, as plain JSON-ready dicts.
+"""What the lesson views need from a trainer: the protocol's `DataOverview` and `Snapshot`.
 
 `data_overview` is sent once when a preset is loaded (the data points, images, the 1-D target);
 `take_snapshot` is sent a few times a second while training (weights of small networks, layer
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import torch
+
+from tui_nn.trainer.protocol import Curve, DataOverview, DecisionMap, LayerStats, Snapshot
 
 if TYPE_CHECKING:
     from tui_nn.engine import Trainer
@@ -42,9 +44,9 @@ def _sample_rows(x: torch.Tensor, labels: torch.Tensor, limit: int) -> list[list
     return [[round(v, 4) for v in row] for row in rows.tolist()]
 
 
-def data_overview(trainer: Trainer) -> dict[str, Any]:
+def data_overview(trainer: Trainer) -> DataOverview:
     data = trainer.dataset
-    overview: dict[str, Any] = {"set": data.name, "class_names": data.class_names}
+    overview: DataOverview = {"set": data.name, "class_names": data.class_names}
     x_cpu, y_cpu = trainer.x_train.cpu(), trainer.y_train.cpu()
     xt_cpu, yt_cpu = trainer.x_test.cpu(), trainer.y_test.cpu()
     if data.n_features == 2:
@@ -65,32 +67,35 @@ def data_overview(trainer: Trainer) -> dict[str, Any]:
 
 
 @torch.no_grad()
-def take_snapshot(trainer: Trainer) -> dict[str, Any]:
+def take_snapshot(trainer: Trainer) -> Snapshot:
     layers = _linear_layers(trainer)
     n_params = sum(linear.weight.numel() + linear.bias.numel() for linear, _ in layers)
-    snapshot: dict[str, Any] = {
-        "event": "snapshot",
-        "epoch": trainer.state.epoch,
-        "step": trainer.state.step,
-        "layers": [_layer_stats(linear, activation, n_params) for linear, activation in layers],
-    }
     data = trainer.dataset
+    decision_map = curve = None
+    predictions: dict[str, Any] = {}
     trainer.network.eval()
     try:
         if data.n_features == 2:
-            snapshot["map"] = _decision_map(trainer, layers)
+            decision_map = _decision_map(trainer, layers)
         elif data.n_features == 1:
-            snapshot["curve"] = _curve(trainer)
+            curve = _curve(trainer)
         if data.is_classification and data.n_classes > 2:
-            snapshot.update(_predictions(trainer))
+            predictions = _predictions(trainer)
     finally:
         trainer.network.train()
-    return snapshot
+    return Snapshot(
+        epoch=trainer.state.epoch,
+        step=trainer.state.step,
+        layers=[_layer_stats(linear, activation, n_params) for linear, activation in layers],
+        map=decision_map,
+        curve=curve,
+        **predictions,
+    )
 
 
-def _layer_stats(linear: torch.nn.Linear, activation: str, n_params: int) -> dict[str, Any]:
+def _layer_stats(linear: torch.nn.Linear, activation: str, n_params: int) -> LayerStats:
     weight, bias = linear.weight, linear.bias
-    stats: dict[str, Any] = {
+    stats: LayerStats = {
         "activation": activation,
         "shape": list(weight.shape),
         "trainable": weight.requires_grad,
@@ -123,10 +128,10 @@ def _class_one_score(trainer: Trainer, points: torch.Tensor) -> torch.Tensor:
     return ((out[:, 0] - low) / (1.0 - low)).clamp(0.0, 1.0)
 
 
-def _decision_map(trainer: Trainer, layers: list[tuple[torch.nn.Linear, str]]) -> dict[str, Any]:
+def _decision_map(trainer: Trainer, layers: list[tuple[torch.nn.Linear, str]]) -> DecisionMap:
     bounds = _bounds(trainer.dataset.x)
     points = _grid(bounds, trainer.device)
-    result: dict[str, Any] = {"rows": GRID_ROWS, "cols": GRID_COLS, "bounds": bounds}
+    result: DecisionMap = {"rows": GRID_ROWS, "cols": GRID_COLS, "bounds": bounds}
     if trainer.dataset.n_classes == 2:
         result["values"] = _rounded_rows(_class_one_score(trainer, points))
     # Per-neuron maps for the first hidden layer of a small network.
@@ -142,7 +147,7 @@ def _rounded_rows(values: torch.Tensor) -> list[list[float]]:
     return [[round(v, 3) for v in row] for row in values.reshape(GRID_ROWS, GRID_COLS).tolist()]
 
 
-def _curve(trainer: Trainer) -> dict[str, Any]:
+def _curve(trainer: Trainer) -> Curve:
     ((low, high),) = _bounds(trainer.dataset.x)
     xs = torch.linspace(low, high, CURVE_POINTS, device=trainer.device).reshape(-1, 1)
     ys = trainer.network(xs)[:, 0]

@@ -1,8 +1,9 @@
 """The preset model: what a preset file says, as plain dataclasses (no torch, no textual).
 
-`presets.py` reads and writes these from TOML and validates them; the names allowed for
+`tui_nn.presets` reads and writes these from TOML and validates them; the names allowed for
 activations, losses, optimizers, data sets and initialisations live here so that every
-part of the program (loader, model builder, UI choices) agrees on them.
+part of the program (loader, model builder, UI choices) agrees on them. The numeric limits
+of the fields are in `tui_nn.presets.limits`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ LOSSES = ("mse", "bce", "cross_entropy", "perceptron")
 OPTIMIZERS = ("sgd", "rmsprop", "adam")
 INITS = ("default", "zeros", "uniform", "normal")
 MODEL_KINDS = ("mlp", "perceptron")
+PERCEPTRON_ACTIVATIONS = ("step", "sign")  # the activations a perceptron (kind "perceptron") takes
 LOGIC_SETS = ("and", "or", "nand", "nor", "xor", "xnor", "not", "sprinkler")
 SYNTHETIC_SETS = ("circle", "gaussian", "xor-cloud", "spiral")
 DATA_SETS = LOGIC_SETS + SYNTHETIC_SETS + ("sine", "digits", "mnist", "csv")

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tui_nn.spec import PERCEPTRON_ACTIVATIONS
+
 __all__ = [
     "EpochTrace",
     "PerceptronTrace",
@@ -25,8 +27,6 @@ __all__ = [
     "signed_target",
     "trace_perceptron",
 ]
-
-PERCEPTRON_ACTIVATIONS = ("sign", "step")
 
 
 def signed_target(label: float) -> int:

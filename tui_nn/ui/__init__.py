@@ -1,1 +1,1 @@
-"""The Textual app of tui-nn (imports no torch: training runs in `tui_nn.worker`)."""
+"""The Textual app of tui-nn (imports no torch: training runs in `tui_nn.trainer.server`)."""

@@ -1,7 +1,7 @@
 """The tui-nn app: presets, network and training settings in a sidebar, live loss and accuracy
 plots, a status bar.
 
-Training runs in a separate process (`tui_nn.worker`, driven through `TrainerProcess`): this
+Training runs in a separate process (`tui_nn.trainer.server`, driven through `TrainerProcess`): this
 process never imports torch. A thread reads the trainer's events and posts them to the app as
 messages; every widget update happens on the UI thread.
 """
@@ -41,7 +41,7 @@ from tui_nn.presets import (
     preset_to_dict,
     resolve_preset,
 )
-from tui_nn.runner import TrainerProcess
+from tui_nn.trainer.client import TrainerProcess
 from tui_nn.spec import Preset
 
 from .deferred import DeferredFields

@@ -14,9 +14,15 @@ from textual.content import Content
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Static
 
-MAX_UNITS = 100_000
-MAX_COUNT = 10_000_000
-MAX_SEED = 2**63 - 1
+from tui_nn.presets.limits import (
+    LEARNING_RATE,
+    MAX_COUNT,
+    MAX_SEED,
+    MAX_UNITS,
+    NOISE,
+    TEST_FRACTION,
+    Interval,
+)
 
 
 def _shown(text: str) -> str:
@@ -68,12 +74,19 @@ def parse_float(
     return value
 
 
+def parse_in(text: str, allowed: Interval) -> float:
+    """A number inside `allowed` (the interval the preset validator accepts)."""
+    return parse_float(
+        text, lo=allowed.lo, lo_open=allowed.lo_open, hi=allowed.hi, hi_open=allowed.hi_open
+    )
+
+
 def units(text: str) -> int:
     return parse_int(text, 1, MAX_UNITS)
 
 
 def learning_rate(text: str) -> float:
-    return parse_float(text, lo=0.0, lo_open=True)
+    return parse_in(text, LEARNING_RATE)
 
 
 def count(text: str) -> int:
@@ -85,13 +98,13 @@ def seed(text: str) -> int:
 
 
 def fraction(text: str) -> float:
-    return parse_float(text, lo=0.0, hi=1.0, hi_open=True)
+    return parse_in(text, TEST_FRACTION)
 
 
 def noise(text: str) -> float | None:
     if not text.strip():
         return None  # the data set's default
-    return parse_float(text, lo=0.0)
+    return parse_in(text, NOISE)
 
 
 def optional_count(text: str) -> int | None:

@@ -13,14 +13,12 @@ from textual.content import Content
 from textual.events import DescendantFocus
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tui_nn.presets.limits import MAX_LAYERS
 from tui_nn.spec import ACTIVATIONS, INITS, MODEL_KINDS, LayerSpec, ModelSpec, parameter_count
 
 from . import fields
 from .deferred import DeferredFields
 from .messages import FieldsEdited
-
-MAX_LAYERS = 1_000
-
 
 
 @dataclass

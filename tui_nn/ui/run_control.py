@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tui_nn.errors import TuiNnError
 from tui_nn.live_runs import live_run, pid_alive
 from tui_nn.presets import load_preset, preset_to_dict
-from tui_nn.runner import TrainerProcess
+from tui_nn.trainer.client import TrainerProcess
 from tui_nn.runs import CHECKPOINT, RunSummary, read_run_info
 
 from .plots_pane import PlotsPane

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
+from tui_nn.presets.limits import LEARNING_RATE, NOISE, TEST_FRACTION
 from tui_nn.spec import DATA_SETS, LOSSES, NOISY_SETS, OPTIMIZERS, DataSpec, TrainSpec
 
 from . import fields
@@ -26,7 +27,7 @@ INPUTS: dict[str, tuple[str, Callable[[str], Any], str, str]] = {
         "learning rate",
         fields.learning_rate,
         "0.01",
-        "learning rate: a number > 0 (changes apply at once, also while training)",
+        f"learning rate: a number {LEARNING_RATE} (changes apply at once, also while training)",
     ),
     "batch": ("batch size", fields.count, "32", "samples per optimizer step: 1 or more"),
     "epochs": ("epochs", fields.count, "100", "epoch budget: 1 or more"),
@@ -35,9 +36,14 @@ INPUTS: dict[str, tuple[str, Callable[[str], Any], str, str]] = {
         "test fraction",
         fields.fraction,
         "0.2",
-        "share of samples held out for testing: 0 <= f < 1",
+        f"share of samples held out for testing: {TEST_FRACTION}",
     ),
-    "noise": ("noise", fields.noise, "default", "noise level of the data: >= 0 (blank: default)"),
+    "noise": (
+        "noise",
+        fields.noise,
+        "default",
+        f"noise level of the data: {NOISE} (blank: default)",
+    ),
     "data-path": (
         "data path",
         fields.nonempty,

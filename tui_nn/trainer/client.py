@@ -1,16 +1,16 @@
 """The app's handle on the trainer process (no torch here: the UI process never loads it).
 
-`TrainerProcess.start()` launches `python -m tui_nn.worker --socket PATH` in a session of its own,
+`TrainerProcess.start()` launches `python -m tui_nn.trainer.server --socket PATH` in a session of its own,
 with no terminal: a Ctrl+C meant for the app does not reach it, and when the terminal goes away
 (an SSH drop) a run in progress keeps going and `tui-nn attach` can reconnect to it.
-`TrainerProcess.attach(PATH)` connects to such a running trainer. Commands and events are JSON
-lines over the socket (see `tui_nn.worker`).
+`TrainerProcess.attach(PATH)` connects to such a running trainer. Commands and events are the
+dataclasses of `tui_nn.trainer.protocol`, sent as its JSON lines over the socket; a trainer that
+speaks another protocol version is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import socket
@@ -21,7 +21,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
+
+from tui_nn.trainer import protocol
+from tui_nn.trainer.protocol import (
+    Command,
+    Event,
+    Exited,
+    ProtocolError,
+    Quit,
+    Ready,
+    VersionMismatch,
+)
 
 CONNECT_TIMEOUT_S = 30.0
 
@@ -56,7 +67,7 @@ class TrainerProcess:
         env.setdefault("OMP_NUM_THREADS", "1")
         with open(self._log_path, "wb") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "tui_nn.worker", "--socket", str(self.socket_path)],
+                [sys.executable, "-m", "tui_nn.trainer.server", "--socket", str(self.socket_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -81,9 +92,23 @@ class TrainerProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def send(self, command: str, **fields: Any) -> bool:
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The trainer's exit status once it has ended (None if still running at `timeout`, or
+        when this handle did not start it)."""
+        if self._process is None:
+            return None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self._process.wait(timeout=timeout)
+        return None
+
+    def signal(self, signum: int) -> None:
+        """Send a signal to a trainer this handle started (SIGTERM: save and stop)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signum)
+
+    def send(self, command: Command) -> bool:
         """Send a command (queued until connected); False when the trainer is gone."""
-        line = json.dumps({"cmd": command, **fields}) + "\n"
+        line = protocol.encode(command)
         with self._lock:
             if self._closed:
                 return False
@@ -128,14 +153,28 @@ class TrainerProcess:
             return stream
         return None
 
-    def events(self) -> Iterator[dict[str, Any]]:
-        """Events until the connection ends, then one {"event": "exited"} with what is known."""
+    def events(self) -> Iterator[Event]:
+        """Events until the connection ends, then one `Exited` with what is known. Lines that
+        are not events of this protocol are skipped; a trainer of another version is refused."""
         stream = self._connect()
+        refused = ""
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
                 for line in stream:
-                    with contextlib.suppress(json.JSONDecodeError):
-                        yield json.loads(line)
+                    try:
+                        event = protocol.decode_event(line)
+                        if isinstance(event, Ready):
+                            protocol.check_version(event)
+                    except VersionMismatch as error:
+                        refused = str(error)
+                        self._close_stream()
+                        break
+                    except ProtocolError:
+                        continue
+                    yield event
+        if refused:
+            yield Exited(None, refused)
+            return
         code: int | None = None
         if self._process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -144,11 +183,13 @@ class TrainerProcess:
         if code is not None and self._log_path is not None:
             with contextlib.suppress(OSError):
                 self._log_path.unlink()  # read; a trainer that ended leaves nothing behind
-        yield {"event": "exited", "returncode": code, "stderr": last_line}
+        yield Exited(code, last_line)
 
     def _last_log_line(self) -> str:
         if self._log_path is None:
-            return "" if self._stream is not None else f"no trainer is listening at {self.socket_path}"
+            return (
+                "" if self._stream is not None else f"no trainer is listening at {self.socket_path}"
+            )
         try:
             text = self._log_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -161,7 +202,7 @@ class TrainerProcess:
 
     def stop(self, timeout: float = 3.0) -> None:
         """Ask the trainer to save and quit, then terminate and kill it if it does not."""
-        self.send("quit")
+        self.send(Quit())
         self._close_stream()
         process = self._process
         if process is None:

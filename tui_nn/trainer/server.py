@@ -1,23 +1,18 @@
-"""The trainer process: `python -m tui_nn.worker`.
+"""The trainer process: `python -m tui_nn.trainer.server`, the server side of the trainer link.
 
-It reads commands as JSON lines on stdin and writes events as JSON lines on stdout; training runs
-here, on its own core, so the app's process never imports torch and never stalls. End of input
-(the app went away) ends the process.
+It reads commands and writes events as the JSON lines of `tui_nn.trainer.protocol`, over a Unix
+socket (`--socket PATH`, which `tui-nn attach` reconnects to) or over stdin/stdout. Training runs
+here, on its own cores, so the app's process never imports torch and never stalls. A socket
+trainer whose app goes away keeps training its run, then ends; a stdin trainer ends with its input.
 
-Commands: {"cmd": "load", "preset": {...}}, "start", "pause", "epoch" (one more epoch),
-"reset", {"cmd": "lr", "value": x}, {"cmd": "views", "enabled": bool} (send snapshots),
-{"cmd": "set_weights", "layers": [{"weights": rows, "bias": list}, ...]},
-{"cmd": "resume", "path": run_folder} (its preset and last checkpoint), "quit".
-Events: "ready" (with the devices), "run" (the run folder, at a run's first start), "loaded" (data and network sizes, and the data overview of
-`snapshot.data_overview`), "metrics", "state", "snapshot" (see `snapshot.take_snapshot`; only
-after "views" enabled them), "summary", "error" (a one-line message).
+Threads: the main thread runs `TrainerServer.serve` (commands, and the engine between them); one
+reader thread per connected app decodes its commands into the inbox; one thread accepts apps.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import queue
 import signal
@@ -26,23 +21,44 @@ import sys
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import IO, Any
 
 from tui_nn.errors import TuiNnError
+from tui_nn.trainer import protocol
+from tui_nn.trainer.protocol import (
+    PROTOCOL_VERSION,
+    Command,
+    DeviceInfo,
+    Event,
+    Load,
+    Pause,
+    ProtocolError,
+    Quit,
+    Reset,
+    Resume,
+    SetLearningRate,
+    SetViews,
+    SetWeights,
+    Start,
+    State,
+    TrainEpoch,
+)
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 CHECKPOINT_INTERVAL_S = 30.0
-FIRST_ATTACH_S = 60.0  # a socket worker whose app never connects ends after this
+FIRST_ATTACH_S = 60.0  # a socket trainer whose app never connects ends after this
 
 
-class Link:
-    """The app at the other end: commands come in as JSON lines, events go out the same way."""
+class AppConnection:
+    """One app at the other end: commands come in, events go out, as protocol lines."""
 
     def __init__(self, reader: IO[str], writer: IO[str]) -> None:
         self.reader, self.writer = reader, writer
         self._lock = threading.Lock()
 
-    def send_line(self, line: str) -> bool:
+    def send(self, event: Event) -> bool:
+        line = protocol.encode(event)
         with self._lock:
             try:
                 self.writer.write(line)
@@ -53,74 +69,97 @@ class Link:
 
     def close(self) -> None:
         for stream in (self.reader, self.writer):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.close()
-            except (OSError, ValueError):
-                pass
 
 
-class Worker:
+@dataclass(frozen=True)
+class _Attached:
+    """An app connected: welcome it before any of its commands."""
+
+
+@dataclass(frozen=True)
+class _Gone:
+    """An app's connection ended."""
+
+    connection: AppConnection
+
+
+@dataclass(frozen=True)
+class _Wake:
+    """A signal asked the trainer to stop: wakes the main loop when it is idle."""
+
+
+Inbox = Command | _Attached | _Gone | _Wake
+
+
+class TrainerServer:
     def __init__(
-        self, link: Link | None = None, *, detachable: bool = False, socket_path: str | None = None
+        self,
+        connection: AppConnection | None = None,
+        *,
+        detachable: bool = False,
+        socket_path: str | None = None,
     ) -> None:
         self.socket_path = socket_path  # where `tui-nn attach` reaches this trainer
-        self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._deferred: deque[dict[str, Any] | None] = deque()
-        self._link: Link | None = None
-        self.detachable = detachable  # a socket worker keeps training when its app goes away
+        self._inbox: queue.Queue[Inbox] = queue.Queue()
+        self._deferred: deque[Inbox] = deque()
+        self._app: AppConnection | None = None
+        self.detachable = detachable  # a socket trainer keeps training when its app goes away
         self._trainer: Any = None
-        self._loaded_event: dict[str, Any] | None = None
+        self._loaded_event: protocol.Loaded | None = None
         self._load_error: str | None = None
-        self._devices: list[dict[str, Any]] | None = None
+        self._devices: list[DeviceInfo] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
         self._run_folder: Any = None  # the folder of the run in progress, made at its first start
         self._next_checkpoint = 0.0
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._ever_attached = False
-        self._joining: Link | None = None  # an app that connected and awaits its welcome
-        if link is not None:
-            self.connect(link)
+        self._joining: AppConnection | None = None  # an app that connected and awaits its welcome
+        if connection is not None:
+            self.connect(connection)
 
     # -- transport --------------------------------------------------------------------------
 
-    def connect(self, link: Link) -> bool:
-        """Take `link` as the app's connection; False when another app is attached."""
-        if self._link is not None or self._joining is not None:
-            link.send_line(
-                json.dumps({"event": "error", "message": "another app is attached to this run"})
-                + "\n"
-            )
-            link.close()
+    def connect(self, connection: AppConnection) -> bool:
+        """Take `connection` as the app's; False when another app is attached."""
+        if self._app is not None or self._joining is not None:
+            connection.send(protocol.Error("another app is attached to this run"))
+            connection.close()
             return False
         # Events reach the new app only once the main thread has welcomed it, so that the
         # welcome (devices, preset, run, state) comes before any metrics.
-        self._joining = link
+        self._joining = connection
         self._ever_attached = True
-        self._inbox.put({"cmd": "_attached"})  # before any command of the new app
-        threading.Thread(target=self._read, args=(link,), daemon=True).start()
+        self._inbox.put(_Attached())  # before any command of the new app
+        threading.Thread(target=self._read, args=(connection,), daemon=True).start()
         return True
 
-    def _read(self, link: Link) -> None:
+    def request_stop(self) -> None:
+        """Save a checkpoint and end (from a signal handler)."""
+        self.stop_requested = True
+        self._inbox.put(_Wake())
+
+    def _read(self, connection: AppConnection) -> None:
         try:
-            for line in link.reader:
-                line = line.strip()
-                if not line:
+            for line in connection.reader:
+                if not line.strip():
                     continue
                 try:
-                    self._inbox.put(json.loads(line))
-                except json.JSONDecodeError:
-                    self.send({"event": "error", "message": f"bad command line: {line[:80]!r}"})
+                    self._inbox.put(protocol.decode_command(line))
+                except ProtocolError as error:
+                    connection.send(protocol.Error(f"bad command: {error}"))
         except (OSError, ValueError):
             pass
-        self._inbox.put({"cmd": "_gone", "link": id(link)})
+        self._inbox.put(_Gone(connection))
 
-    def send(self, event: dict[str, Any]) -> None:
-        link = self._link
-        if link is not None and not link.send_line(json.dumps(event) + "\n"):
-            self._link = None  # the app went away mid-write; its reader reports it too
+    def send(self, event: Event) -> None:
+        app = self._app
+        if app is not None and not app.send(event):
+            self._app = None  # the app went away mid-write; its reader reports it too
 
-    def _next_command(self, timeout: float | None = None) -> dict[str, Any] | None:
+    def _next_command(self, timeout: float | None = None) -> Inbox | None:
         if self._deferred:
             return self._deferred.popleft()
         try:
@@ -128,25 +167,25 @@ class Worker:
         except queue.Empty:
             return None
 
-    def _on_gone(self, command: dict[str, Any]) -> None:
-        for link in (self._link, self._joining):
-            if link is not None and id(link) == command.get("link"):
-                if link is self._link:
-                    self._link = None
-                else:
-                    self._joining = None
-                link.close()
+    def _on_gone(self, gone: _Gone) -> None:
+        if gone.connection is self._app:
+            self._app = None
+        elif gone.connection is self._joining:
+            self._joining = None
+        else:
+            return
+        gone.connection.close()
 
     def _welcome(self) -> None:
         """What a newly attached app needs: devices, the loaded preset, the run folder, the state."""
         if self._joining is not None:
-            self._link, self._joining = self._joining, None
+            self._app, self._joining = self._joining, None
         if self._devices is not None:
-            self.send({"event": "ready", "devices": self._devices, "pid": os.getpid()})
+            self.send(protocol.Ready(PROTOCOL_VERSION, self._devices, os.getpid()))
         if self._loaded_event is not None:
             self.send(self._loaded_event)
         if self._run_folder is not None:
-            self.send({"event": "run", "path": str(self._run_folder.path)})
+            self.send(protocol.RunOpened(str(self._run_folder.path)))
         if self._trainer is not None:
             self._send_state()
             self._send_snapshot()
@@ -162,67 +201,59 @@ class Worker:
         if threads is not None:
             torch.set_num_threads(threads)
 
-        self._devices = [
-            {"name": d.name, "description": d.description, "memory_bytes": d.memory_bytes}
-            for d in list_devices()
-        ]
+        self._devices = [DeviceInfo(d.name, d.description, d.memory_bytes) for d in list_devices()]
         while True:
-            gone = self._link is None and self._joining is None
+            gone = self._app is None and self._joining is None
             if gone and (not self.detachable or self._ever_attached):
                 break  # the app went away (a detached run ends here once it is done)
             command = self._next_command(timeout=None if self._ever_attached else FIRST_ATTACH_S)
-            if command is None or command.get("cmd") == "quit" or self.stop_requested:
+            if command is None or isinstance(command, Quit) or self.stop_requested:
                 break
             try:
                 self._handle(command)
             except TuiNnError as error:
-                self.send({"event": "error", "message": str(error)})
+                self.send(protocol.Error(str(error)))
                 self._send_state()
             except Exception as error:  # noqa: BLE001 - report, keep serving
-                self.send(
-                    {
-                        "event": "error",
-                        "message": f"unexpected error: {type(error).__name__}: {error}",
-                    }
-                )
+                self.send(protocol.Error(f"unexpected error: {type(error).__name__}: {error}"))
                 self._send_state()
         self._close_run("stopped")
 
-    def _handle(self, command: dict[str, Any]) -> None:
-        name = command.get("cmd")
-        if name == "_attached":
-            self._welcome()
-        elif name == "_gone":
-            self._on_gone(command)
-        elif name == "load":
-            self._load(command["preset"])
-        elif name == "resume":
-            self._resume(str(command["path"]))
-        elif name == "lr":
-            self._require_trainer().set_learning_rate(float(command["value"]))
-            self._send_state()
-        elif name == "start":
-            self._run(None)
-        elif name == "epoch":
-            trainer = self._require_trainer()
-            self._run(trainer.state.epoch + 1)
-        elif name == "reset":
-            trainer = self._require_trainer()
-            self._close_run("stopped")
-            trainer.reset()
-            self._send_state()
-            self._send_snapshot()
-        elif name == "pause":
-            self._send_state()
-        elif name == "views":
-            self._views = bool(command.get("enabled", True))
-            self._send_snapshot()
-        elif name == "set_weights":
-            self._require_trainer().set_weights(command["layers"])
-            self._send_state()
-            self._send_snapshot()
-        else:
-            self.send({"event": "error", "message": f"unknown command {name!r}"})
+    def _handle(self, command: Inbox) -> None:
+        match command:
+            case _Attached():
+                self._welcome()
+            case _Gone():
+                self._on_gone(command)
+            case Load(preset=preset):
+                self._load(preset)
+            case Resume(path=path):
+                self._resume(path)
+            case SetLearningRate(value=value):
+                self._require_trainer().set_learning_rate(value)
+                self._send_state()
+            case Start():
+                self._run(None)
+            case TrainEpoch():
+                trainer = self._require_trainer()
+                self._run(trainer.state.epoch + 1)
+            case Reset():
+                trainer = self._require_trainer()
+                self._close_run("stopped")
+                trainer.reset()
+                self._send_state()
+                self._send_snapshot()
+            case Pause():
+                self._send_state()
+            case SetViews(enabled=enabled):
+                self._views = enabled
+                self._send_snapshot()
+            case SetWeights(layers=layers):
+                self._require_trainer().set_weights(layers)
+                self._send_state()
+                self._send_snapshot()
+            case _Wake() | Quit():
+                pass
 
     def _drop_trainer(self) -> None:
         old, self._trainer, self._loaded_event = self._trainer, None, None
@@ -248,7 +279,7 @@ class Worker:
         self._run_folder = RunFolder(folder, resume=True)
         self._run_folder.start(self._trainer.preset, str(self._trainer.device))
         self._run_folder.update(status="paused", socket=self.socket_path)
-        self.send({"event": "run", "path": str(folder)})
+        self.send(protocol.RunOpened(str(folder)))
         self._send_state()
         self._send_snapshot()
 
@@ -276,19 +307,19 @@ class Worker:
         self._load_error = None
         self._trainer = trainer
         data = trainer.dataset
-        self._loaded_event = {
-            "event": "loaded",
-            "preset": preset.name,
-            "device": str(trainer.device),
-            "n_features": data.n_features,
-            "n_classes": data.n_classes,
-            "input_names": data.input_names[:16],
-            "task": data.task,
-            "n_train": trainer.n_train,
-            "n_test": len(trainer.x_test),
-            "parameters": model_parameter_count(preset.model, data.n_features),
-            "overview": data_overview(trainer),
-        }
+        self._loaded_event = protocol.Loaded(
+            preset=preset.name,
+            device=str(trainer.device),
+            n_features=data.n_features,
+            n_classes=data.n_classes,
+            input_names=data.input_names[:16],
+            task=data.task,
+            n_train=trainer.n_train,
+            n_test=len(trainer.x_test),
+            parameters=model_parameter_count(preset.model, data.n_features),
+            steps_per_epoch=trainer.steps_per_epoch,
+            overview=data_overview(trainer),
+        )
         self.send(self._loaded_event)
         self._send_state()
         self._send_snapshot()
@@ -324,9 +355,9 @@ class Worker:
         if self.socket_path is not None:
             self._run_folder.update(socket=self.socket_path)
         self._next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
-        self.send({"event": "run", "path": str(self._run_folder.path)})
+        self.send(protocol.RunOpened(str(self._run_folder.path)))
 
-    def _on_event(self, event: dict[str, Any]) -> None:
+    def _on_event(self, event: protocol.Metrics) -> None:
         if self._run_folder is not None:
             self._run_folder.append_metrics(event)
         self.send(event)
@@ -350,7 +381,7 @@ class Worker:
                 status=status, message=message, epochs=trainer.state.epoch if trainer else 0
             )
         except TuiNnError as error:
-            self.send({"event": "error", "message": str(error)})
+            self.send(protocol.Error(str(error)))
         finally:
             folder.close()
 
@@ -366,25 +397,23 @@ class Worker:
                 command = self._inbox.get_nowait()
             except queue.Empty:
                 return False
-            name = command.get("cmd") if command is not None else None
-            if name == "lr":
-                try:
-                    self._trainer.set_learning_rate(float(command["value"]))
-                except (TuiNnError, ValueError, KeyError) as error:
-                    self.send({"event": "error", "message": str(error)})
-                continue
-            if name == "_attached":
-                self._welcome()
-                continue
-            if name == "_gone" and self.detachable:
-                self._on_gone(command)  # the run outlives its app; `tui-nn attach` finds it
-                continue
-            if name == "views":
-                self._views = bool(command.get("enabled", True))
-                continue
-            if command is None or command.get("cmd") != "pause":
-                self._deferred.append(command)
-            return True
+            match command:
+                case SetLearningRate(value=value):
+                    try:
+                        self._trainer.set_learning_rate(value)
+                    except TuiNnError as error:
+                        self.send(protocol.Error(str(error)))
+                case _Attached():
+                    self._welcome()
+                case _Gone() if self.detachable:
+                    self._on_gone(command)  # the run outlives its app; `tui-nn attach` finds it
+                case SetViews(enabled=enabled):
+                    self._views = enabled
+                case Pause():
+                    return True
+                case _:
+                    self._deferred.append(command)
+                    return True
 
     def _send_snapshot(self) -> None:
         if not self._views or self._trainer is None:
@@ -394,26 +423,25 @@ class Worker:
         self._next_snapshot = time.monotonic() + SNAPSHOT_INTERVAL_S
         self.send(take_snapshot(self._trainer))
 
-    def _send_state(self, status: str | None = None) -> None:
+    def _send_state(self, status: protocol.Status | None = None) -> None:
         trainer = self._trainer
         if trainer is None:
-            self.send({"event": "state", "status": "idle"})
+            self.send(State("idle"))
             return
         state = trainer.state
         self.send(
-            {
-                "event": "state",
-                "status": status or ("idle" if state.status == "ready" else state.status),
-                "epoch": state.epoch,
-                "step": state.step,
-                "message": state.message,
-                "lr": trainer.learning_rate,
-                "stops": state.stops,
-            }
+            State(
+                status=status or ("idle" if state.status == "ready" else state.status),
+                epoch=state.epoch,
+                step=state.step,
+                message=state.message,
+                lr=trainer.learning_rate,
+                stops=list(state.stops),
+            )
         )
 
 
-def _listen(worker: Worker, path: str) -> None:
+def _listen(server: TrainerServer, path: str) -> None:
     """Accept apps on a Unix socket for as long as the process lives (`tui-nn attach`)."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with contextlib.suppress(FileNotFoundError):
@@ -426,7 +454,7 @@ def _listen(worker: Worker, path: str) -> None:
         while True:
             connection, _ = listener.accept()
             stream = connection.makefile("rw", encoding="utf-8", newline="\n")
-            worker.connect(Link(stream, stream))
+            server.connect(AppConnection(stream, stream))
 
     threading.Thread(target=accept_forever, daemon=True).start()
 
@@ -446,27 +474,26 @@ def training_threads() -> int | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tui_nn.worker")
+    parser = argparse.ArgumentParser(prog="python -m tui_nn.trainer.server")
     parser.add_argument("--socket", help="serve apps on this Unix socket instead of stdin/stdout")
     args = parser.parse_args(argv)
     if args.socket:
-        worker = Worker(detachable=True, socket_path=args.socket)
-        _listen(worker, args.socket)
+        server = TrainerServer(detachable=True, socket_path=args.socket)
+        _listen(server, args.socket)
     else:
         # Events own the real stdout; anything else printed goes to stderr and cannot corrupt them.
         events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
         sys.stdout = sys.stderr
-        worker = Worker(Link(sys.stdin, events))
+        server = TrainerServer(AppConnection(sys.stdin, events))
 
     def request_stop(signum: int, frame: Any) -> None:
-        worker.stop_requested = True
-        worker._inbox.put(None)  # wake the main loop when it is idle
+        server.request_stop()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal must not end a run
     try:
-        worker.serve()
+        server.serve()
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,0 +1,7 @@
+"""Both sides of the process boundary between the app and its trainer.
+
+- `protocol`: every command and event, typed, with one encode/decode (no torch, no Textual).
+- `client`: the app's side (`TrainerProcess`): starts or attaches to a trainer, sends commands,
+  yields events. No torch.
+- `server`: the trainer's side (`python -m tui_nn.trainer.server`): runs the engine.
+"""

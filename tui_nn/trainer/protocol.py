@@ -1,0 +1,577 @@
+"""The protocol between the app and its trainer process: every command and every event.
+
+The app (`tui_nn.trainer.client`, in the UI process) and the trainer (`tui_nn.trainer.server`, in a
+process of its own) exchange JSON lines over a Unix socket (or the trainer's stdin/stdout). Each line
+is one message: a command carries its name under ``"cmd"``, an event under ``"event"``; the other
+keys are the fields of the dataclass below of that name. `encode` turns a message into its line and
+`decode_command` / `decode_event` turn a line back into the dataclass, checking every field's type,
+so that neither side reads a message defensively. Run folders' metrics.jsonl holds the same
+`Metrics` and `Summary` lines, read back with `decode_event`.
+
+A connection goes like this:
+
+    app                                     trainer
+     |  (connects)                             |
+     |  <------------------------------ Ready  |  protocol version, devices, pid
+     |  <--------------- Loaded, Run, State ...|  what a newly attached app needs (attach)
+     |  Load(preset) ------------------------> |
+     |  <------------------------ Loaded, State|  data and network sizes, data overview
+     |  Start -------------------------------> |
+     |  <------------ Run, State("running")    |  the run folder, at a run's first start
+     |  <--------- Metrics, Snapshot, ...      |  ~10 a second while training
+     |  <---------------- Summary, State       |  when a stop rule or the budget ends the run
+     |  Quit --------------------------------> |  (or Detach: the run goes on in the background)
+
+A trainer sends `Ready` first, with `PROTOCOL_VERSION`; an app refuses a trainer whose version
+differs (`check_version`). Change the version whenever a message changes shape.
+
+This module imports neither torch nor Textual: both sides, the CLI and the tests use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypedDict, TypeVar, Union
+
+PROTOCOL_VERSION = 2
+
+Status = Literal["idle", "ready", "running", "paused", "done", "diverged", "failed", "stopped"]
+
+
+class ProtocolError(ValueError):
+    """A line that is not a message of this protocol (or of its version)."""
+
+
+class VersionMismatch(ProtocolError):
+    """The other side speaks another version of this protocol."""
+
+
+# -- parts of messages -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str  # "cpu", "cuda:0", "mps"
+    description: str
+    memory_bytes: int | None
+
+
+@dataclass(frozen=True)
+class StopMark:
+    """Where a stop rule fired (drawn on the plots)."""
+
+    epoch: int
+    step: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class EvalPoint:
+    """One evaluation on the whole training (and test) set, at an epoch's end."""
+
+    epoch: int
+    step: int
+    train_loss: float
+    test_loss: float | None
+    train_acc: float | None
+    test_acc: float | None
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """Hand-set weights of one layer: rows of the weight matrix, and the biases (None: keep)."""
+
+    weights: list[list[float]] | None = None
+    bias: list[float] | None = None
+
+
+class DataPoints(TypedDict, total=False):
+    train: list[list[float]]  # rows of inputs, then the label
+    test: list[list[float]]
+
+
+class DataOverview(TypedDict, total=False):
+    """What the lesson views show of a data set, sent once when it is loaded."""
+
+    set: str
+    class_names: list[str] | None
+    bounds: list[list[float]]  # per input: [low, high]
+    points: DataPoints
+    image_shape: list[int]
+    images: list[list[float]]
+    image_labels: list[int]
+
+
+class LayerStats(TypedDict, total=False):
+    activation: str
+    shape: list[int]  # [out, in]
+    trainable: bool
+    mean_abs: float
+    max_abs: float
+    grad_norm: float | None
+    weights: list[list[float]]  # small networks only
+    bias: list[float]
+
+
+class DecisionMap(TypedDict, total=False):
+    rows: int
+    cols: int
+    bounds: list[list[float]]
+    values: list[list[float]]  # class-1 score, top row first
+    hidden: list[list[list[float]]]  # per hidden unit of the first layer, scaled to 0..1
+
+
+class Curve(TypedDict):
+    x: list[float]
+    y: list[float]
+
+
+# -- commands: app -> trainer ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """Build the network and data of a preset (the dict of `tui_nn.presets.preset_to_dict`)."""
+
+    NAME: ClassVar[str] = "load"
+    preset: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Load a run folder's preset and last checkpoint; `Start` then continues that run."""
+
+    NAME: ClassVar[str] = "resume"
+    path: str
+
+
+@dataclass(frozen=True)
+class Start:
+    """Train until a stop rule, the epoch budget or a pause."""
+
+    NAME: ClassVar[str] = "start"
+
+
+@dataclass(frozen=True)
+class Pause:
+    NAME: ClassVar[str] = "pause"
+
+
+@dataclass(frozen=True)
+class TrainEpoch:
+    """Train one more epoch, then pause."""
+
+    NAME: ClassVar[str] = "epoch"
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Fresh weights from the preset's seed; the run so far is closed."""
+
+    NAME: ClassVar[str] = "reset"
+
+
+@dataclass(frozen=True)
+class SetLearningRate:
+    """Applies at once, also while training."""
+
+    NAME: ClassVar[str] = "lr"
+    value: float
+
+
+@dataclass(frozen=True)
+class SetViews:
+    """Send `Snapshot`s (for the lesson views) or stop sending them."""
+
+    NAME: ClassVar[str] = "views"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class SetWeights:
+    NAME: ClassVar[str] = "set_weights"
+    layers: list[LayerWeights]
+
+
+@dataclass(frozen=True)
+class Quit:
+    """Save a checkpoint of the run in progress and end the trainer."""
+
+    NAME: ClassVar[str] = "quit"
+
+
+Command = (
+    Load
+    | Resume
+    | Start
+    | Pause
+    | TrainEpoch
+    | Reset
+    | SetLearningRate
+    | SetViews
+    | SetWeights
+    | Quit
+)
+
+
+# -- events: trainer -> app ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The trainer has imported torch and can train: the first event of every connection."""
+
+    NAME: ClassVar[str] = "ready"
+    protocol: int
+    devices: list[DeviceInfo]
+    pid: int
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A preset is loaded: the sizes the panes show and the data the lesson views draw."""
+
+    NAME: ClassVar[str] = "loaded"
+    preset: str
+    device: str
+    n_features: int
+    n_classes: int
+    input_names: list[str]
+    task: str  # "classification" or "regression"
+    n_train: int
+    n_test: int
+    parameters: int
+    steps_per_epoch: int  # optimizer steps in an epoch (perceptron: samples)
+    overview: DataOverview
+
+
+@dataclass(frozen=True)
+class RunOpened:
+    """The run folder of the run in progress (at its first start, on resume and on attach)."""
+
+    NAME: ClassVar[str] = "run"
+    path: str
+
+
+@dataclass(frozen=True)
+class State:
+    """The trainer's state, after every command and whenever it changes."""
+
+    NAME: ClassVar[str] = "state"
+    status: Status
+    epoch: int = 0
+    step: int = 0
+    message: str = ""
+    lr: float | None = None
+    stops: list[StopMark] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Training progress since the last `Metrics` (about 10 a second while training).
+
+    `train_loss` is the mean loss of the steps in that window (None when there were none, and
+    for the perceptron rule, whose cost is its errors per epoch: see `evals`); `evals` are the
+    evaluations made since the last event, and the fields after `status` repeat the latest."""
+
+    NAME: ClassVar[str] = "metrics"
+    epoch: int
+    step: int
+    train_loss: float | None
+    samples_per_s: float
+    elapsed_s: float
+    lr: float
+    status: Status
+    eval_train_loss: float | None = None
+    test_loss: float | None = None
+    train_acc: float | None = None
+    test_acc: float | None = None
+    evals: list[EvalPoint] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the lesson views draw of the network now (only after `SetViews(True)`)."""
+
+    NAME: ClassVar[str] = "snapshot"
+    epoch: int
+    step: int
+    layers: list[LayerStats]
+    map: DecisionMap | None = None  # two inputs
+    curve: Curve | None = None  # one input
+    predicted: list[int] | None = None  # more than two classes
+    confusion: list[list[int]] | None = None
+    confusion_of: str | None = None  # "test" or "train"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The end of a run: why it stopped and its last evaluation."""
+
+    NAME: ClassVar[str] = "summary"
+    preset: str
+    device: str
+    status: Status
+    epochs: int
+    steps: int
+    train_loss: float | None
+    test_loss: float | None
+    train_acc: float | None
+    test_acc: float | None
+    elapsed_s: float
+    samples_per_s: float
+    converged: bool
+    stop_reason: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Error:
+    """A command failed; the message is one line for the user."""
+
+    NAME: ClassVar[str] = "error"
+    message: str
+
+
+@dataclass(frozen=True)
+class Exited:
+    """The connection ended (made by the client, never sent): the trainer's exit status where it
+    is known, and the last line it wrote to its log, or why the trainer was refused."""
+
+    NAME: ClassVar[str] = "exited"
+    returncode: int | None
+    stderr: str
+
+
+Event = Ready | Loaded | RunOpened | State | Metrics | Snapshot | Summary | Error | Exited
+Message = Command | Event
+
+_COMMAND_TYPES: tuple[type[Any], ...] = typing.get_args(Command)
+COMMANDS: dict[str, type[Any]] = {cls.NAME: cls for cls in _COMMAND_TYPES}
+EVENTS: dict[str, type[Any]] = {cls.NAME: cls for cls in typing.get_args(Event)}
+
+
+# -- encoding --------------------------------------------------------------------------------
+
+
+def to_json(message: Message) -> dict[str, Any]:
+    """The message as a JSON-ready dict: its name first, then its fields."""
+    key = "cmd" if isinstance(message, _COMMAND_TYPES) else "event"
+    body: dict[str, Any] = {key: message.NAME}
+    for item in dataclasses.fields(message):
+        body[item.name] = _plain(getattr(message, item.name))
+    return body
+
+
+def encode(message: Message) -> str:
+    """One line (with its newline) for the socket or a metrics.jsonl file."""
+    return json.dumps(to_json(message), separators=(",", ":"), allow_nan=True) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+# -- decoding --------------------------------------------------------------------------------
+
+
+def decode_event(line: str | bytes) -> Event:
+    """The event on `line`; `ProtocolError` (one line) when it is not one."""
+    return typing.cast(Event, _decode(line, "event", EVENTS))
+
+
+def decode_command(line: str | bytes) -> Command:
+    """The command on `line`; `ProtocolError` (one line) when it is not one."""
+    return typing.cast(Command, _decode(line, "cmd", COMMANDS))
+
+
+def event_from_json(body: dict[str, Any]) -> Event:
+    """An event from its already-parsed dict."""
+    return typing.cast(Event, _from_json(body, "event", EVENTS))
+
+
+def check_version(ready: Ready) -> None:
+    """Refuse a trainer that speaks another version of this protocol."""
+    if ready.protocol != PROTOCOL_VERSION:
+        raise VersionMismatch(
+            f"the trainer speaks protocol version {ready.protocol} and this app version "
+            f"{PROTOCOL_VERSION}: install the same tui-nn for both (or quit that run's app)"
+        )
+
+
+def _decode(line: str | bytes, key: str, kinds: dict[str, type[Any]]) -> Any:
+    try:
+        body = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"not a JSON line: {_preview(line)} ({error})") from None
+    return _from_json(body, key, kinds)
+
+
+def _from_json(body: Any, key: str, kinds: dict[str, type[Any]]) -> Any:
+    if not isinstance(body, dict):
+        raise ProtocolError(f"a message is a JSON object, got {type(body).__name__}")
+    name = body.get(key)
+    cls = kinds.get(name) if isinstance(name, str) else None
+    if cls is None or not isinstance(name, str):
+        known = ", ".join(sorted(kinds))
+        raise ProtocolError(f"unknown {key} {name!r} (known: {known})")
+    return _reader(cls)(body, name)
+
+
+_T = TypeVar("_T")
+Reader = Callable[[Any, str], Any]
+_READERS: dict[Any, Reader] = {}
+
+
+def _reader(hint: Any) -> Reader:
+    """A function that checks and converts a JSON value to `hint` (built once per type)."""
+    reader = _READERS.get(hint)
+    if reader is None:
+        reader = _READERS[hint] = _build_reader(hint)
+    return reader
+
+
+def _fail(where: str, expected: str, value: Any) -> typing.NoReturn:
+    raise ProtocolError(f"{where}: expected {expected}, got {_preview(json.dumps(value))}")
+
+
+def _build_reader(hint: Any) -> Reader:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return lambda value, where: value
+    if hint is bool:
+
+        def read_bool(value: Any, where: str) -> bool:
+            if not isinstance(value, bool):
+                _fail(where, "true or false", value)
+            return value
+
+        return read_bool
+    if hint is int:
+
+        def read_int(value: Any, where: str) -> int:
+            if not isinstance(value, int) or isinstance(value, bool):
+                _fail(where, "a whole number", value)
+            return value
+
+        return read_int
+    if hint is float:
+
+        def read_float(value: Any, where: str) -> float:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                _fail(where, "a number", value)
+            return float(value)
+
+        return read_float
+    if hint is str:
+
+        def read_str(value: Any, where: str) -> str:
+            if not isinstance(value, str):
+                _fail(where, "a string", value)
+            return value
+
+        return read_str
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+
+        def read_literal(value: Any, where: str) -> Any:
+            if value not in allowed:
+                _fail(where, " or ".join(map(repr, allowed)), value)
+            return value
+
+        return read_literal
+    if origin in (Union, types.UnionType):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        inner = _reader(options[0]) if len(options) == 1 else None
+        if inner is None:
+            raise TypeError(f"unsupported union {hint}")
+
+        def read_optional(value: Any, where: str) -> Any:
+            return None if value is None else inner(value, where)
+
+        return read_optional
+    if origin is list:
+        (item_hint,) = typing.get_args(hint)
+        item = _reader(item_hint)
+
+        def read_list(value: Any, where: str) -> list[Any]:
+            if not isinstance(value, list):
+                _fail(where, "a list", value)
+            return [item(entry, where) for entry in value]
+
+        return read_list
+    if origin is dict:
+        key_hint, value_hint = typing.get_args(hint)
+        value_reader = _reader(value_hint)
+
+        def read_dict(value: Any, where: str) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                _fail(where, "an object", value)
+            return {k: value_reader(v, f"{where}.{k}") for k, v in value.items()}
+
+        return read_dict
+    if dataclasses.is_dataclass(hint):
+        return _dataclass_reader(typing.cast(type[Any], hint))
+    if typing.is_typeddict(hint):
+        return _typeddict_reader(hint)
+    raise TypeError(f"no reader for {hint!r}")
+
+
+def _dataclass_reader(cls: type[_T]) -> Callable[[Any, str], _T]:
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (
+            item.name,
+            _reader(hints[item.name]),
+            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING,
+        )
+        for item in dataclasses.fields(cls)  # type: ignore[arg-type]
+    ]
+    label = getattr(cls, "NAME", cls.__name__)
+
+    def read(value: Any, where: str) -> _T:
+        if not isinstance(value, dict):
+            _fail(where, f"a {label} object", value)
+        given: dict[str, Any] = {}
+        for name, reader, required in fields:
+            if name in value:
+                given[name] = reader(value[name], f"{label}.{name}")
+            elif required:
+                raise ProtocolError(f"{label}: the field {name!r} is missing")
+        return cls(**given)
+
+    return read
+
+
+def _typeddict_reader(cls: Any) -> Reader:
+    hints = typing.get_type_hints(cls)
+    readers = {name: _reader(hint) for name, hint in hints.items()}
+    required = cls.__required_keys__
+
+    def read(value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            _fail(where, f"a {cls.__name__} object", value)
+        missing = required - value.keys()
+        if missing:
+            raise ProtocolError(f"{where}: missing {', '.join(sorted(missing))}")
+        return {
+            key: readers[key](item, f"{where}.{key}") if key in readers else item
+            for key, item in value.items()
+        }
+
+    return read
+
+
+def _preview(line: str | bytes) -> str:
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    text = text.strip()
+    return repr(text if len(text) <= 80 else text[:77] + "...")
