@@ -1,25 +1,27 @@
 """`ScriptedTrainer`: the `TrainerProcess` interface from memory, for Pilot tests. Subclasses
-answer commands in `_do_<command>` methods and send events with `emit`."""
+answer commands in `_do_<command NAME>(command)` methods and send events with `emit`; both are the
+typed messages of `tui_nn.trainer.protocol`, so a fake cannot send what the real trainer would not."""
 
 from __future__ import annotations
 
 import queue
 import time
 from collections.abc import Iterator
-from typing import Any
 
-CPU = {"name": "cpu", "description": "CPU (2 threads)", "memory_bytes": None}
+from tui_nn.trainer import protocol as p
+
+CPU = p.DeviceInfo(name="cpu", description="CPU (2 threads)", memory_bytes=None)
 
 
 class ScriptedTrainer:
     def __init__(self) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.commands: list[p.Command] = []
+        self._events: queue.Queue[p.Event | None] = queue.Queue()
         self._alive = False
 
     def start(self) -> None:
         self._alive = True
-        self.emit({"event": "ready", "devices": [CPU]})
+        self.emit(p.Ready(protocol=p.PROTOCOL_VERSION, devices=[CPU], pid=0))
 
     @property
     def running(self) -> bool:
@@ -29,14 +31,18 @@ class ScriptedTrainer:
     def pid(self) -> int | None:
         return None
 
-    def send(self, command: str, **fields: Any) -> bool:
+    def send(self, command: p.Command) -> bool:
         if not self._alive:
             return False
-        self.commands.append((command, fields))
-        getattr(self, f"_do_{command}", lambda **_: None)(**fields)
+        # What the real link would put on the wire must decode back to the same command.
+        assert p.decode_command(p.encode(command)) == command, command
+        self.commands.append(command)
+        handler = getattr(self, f"_do_{command.NAME}", None)
+        if handler is not None:
+            handler(command)
         return True
 
-    def events(self) -> Iterator[dict[str, Any]]:
+    def events(self) -> Iterator[p.Event]:
         deadline = time.monotonic() + 120  # never outlive a stuck test for long
         while time.monotonic() < deadline:
             try:
@@ -52,8 +58,12 @@ class ScriptedTrainer:
             self._alive = False
             self._events.put(None)
 
-    def emit(self, event: dict[str, Any]) -> None:
-        self._events.put(event)
+    def detach(self) -> None:
+        self.stop()
+
+    def emit(self, event: p.Event) -> None:
+        # Events pass through the wire format too: a fake cannot send what would not decode.
+        self._events.put(p.decode_event(p.encode(event)))
 
     def names(self) -> list[str]:
-        return [name for name, _ in self.commands]
+        return [command.NAME for command in self.commands]
