@@ -14,12 +14,14 @@ import contextlib
 import os
 import secrets
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -37,12 +39,51 @@ from tui_nn.trainer.protocol import (
 CONNECT_TIMEOUT_S = 30.0
 
 
-def runtime_dir() -> Path:
-    """A private folder for the trainers' sockets and logs (socket paths must stay short)."""
+@dataclass(frozen=True)
+class RuntimeDir:
+    path: Path
+    notice: str | None = None  # one line for the user when the usual folder could not be used
+
+
+def runtime_dir() -> RuntimeDir:
+    """A private folder for the trainers' sockets and logs (socket paths must stay short).
+
+    On a shared machine another user can create `/tmp/tui-nn-UID` before us (world-writable, as
+    theirs, or as a symlink to their folder) and then replace our socket or aim our log at a file
+    of ours. The usual folder is used only when it is a real directory (not a symlink), owned by
+    us and writable by nobody else; otherwise a fresh private folder is made, and `notice` says so.
+    """
     base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
     folder = Path(base) / f"tui-nn-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    problem = _unsafe_folder(folder)
+    if problem is None:
+        return RuntimeDir(folder)
+    private = Path(tempfile.mkdtemp(prefix=f"tui-nn-{os.getuid()}-"))  # mode 0700, ours
+    return RuntimeDir(private, f"not using {folder} ({problem}); using {private} instead")
+
+
+def _unsafe_folder(folder: Path) -> str | None:
+    """Why `folder` is not ours alone, or None when it is."""
+    try:
+        info = os.lstat(folder)
+    except OSError as error:
+        return f"cannot read it: {error.strerror or error}"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    if info.st_uid != os.getuid():
+        return f"it belongs to user id {info.st_uid}"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"others can write to it (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
+def create_log(path: Path) -> int:
+    """A new log file that no one prepared for us: never follows a link, never reuses a file."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
 
 
 class TrainerProcess:
@@ -55,17 +96,20 @@ class TrainerProcess:
         self._pending: list[str] = []  # commands sent before the connection was made
         self._lock = threading.Lock()
         self._closed = False
+        self.notice: str | None = None  # e.g. why the usual runtime folder was not used
 
     def start(self) -> None:
         """Launch a trainer; returns at once (the connection is made by `events()`)."""
-        folder = runtime_dir()
+        runtime = runtime_dir()
+        self.notice = runtime.notice
+        folder = runtime.path
         token = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.socket_path = folder / f"trainer-{token}.sock"
         self._log_path = folder / f"trainer-{token}.log"
         env = dict(os.environ)
         # Two processes share a small machine: torch's thread pool would fight the UI for cores.
         env.setdefault("OMP_NUM_THREADS", "1")
-        with open(self._log_path, "wb") as log:
+        with os.fdopen(create_log(self._log_path), "wb") as log:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "tui_nn.trainer.server", "--socket", str(self.socket_path)],
                 stdin=subprocess.DEVNULL,
