@@ -117,6 +117,8 @@ class TaskHead:
 
     def predict(self, train_out: torch.Tensor) -> torch.Tensor:
         if train_out.shape[1] == 1:
+            if self.threshold is None:  # as comparing a tensor with None would
+                raise TypeError("a head with one output and no threshold cannot classify")
             if self.strict:
                 return (train_out[:, 0] > self.threshold).long()
             return (train_out[:, 0] >= self.threshold).long()
@@ -187,12 +189,12 @@ def build_head(preset: Preset, network: nn.Sequential, data: Dataset) -> TaskHea
                 'the perceptron criterion needs an output activation of "sign", "step" or '
                 f'"identity", not {out_activation!r}'
             )
-        signed = data.y.float().reshape(-1, 1) * 2 - 1
+        signed_targets = data.y.float().reshape(-1, 1) * 2 - 1
         train_net = network if out_activation == "identity" else without_last
         return TaskHead(
             train_net,
             _perceptron_criterion,
-            signed,
+            signed_targets,
             0.0,
             True,
             True,

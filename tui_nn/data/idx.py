@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ctypes
 import gzip
+import io
 import math
 import os
 import zlib
 from pathlib import Path
-from typing import BinaryIO
 
 import torch
 
@@ -66,7 +66,7 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> torch.Ten
         raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _read_exactly(stream: BinaryIO, count: int) -> bytearray:
+def _read_exactly(stream: io.BufferedIOBase, count: int) -> bytearray:
     """Up to `count` bytes, fewer only at the end of the stream; memory grows with what is read."""
     buffer = bytearray()
     while len(buffer) < count:
@@ -78,7 +78,7 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytearray:
 
 
 def _read_stream(
-    stream: BinaryIO, name: str, ndim: int | None, file_size: int | None
+    stream: io.BufferedIOBase, name: str, ndim: int | None, file_size: int | None
 ) -> torch.Tensor:
     magic = bytes(_read_exactly(stream, 4))
     if len(magic) < 4:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = [
     "ASCII_LINE_CHARS",
@@ -62,9 +63,9 @@ def as_bounds(bounds: Bounds | Sequence[Sequence[float]]) -> Bounds:
     [[x1_min, x1_max], [x2_min, x2_max]] (the trainer snapshot's form)."""
     values = list(bounds)
     if len(values) == 2 and all(isinstance(v, Sequence) for v in values):
-        (x_min, x_max), (y_min, y_max) = values  # type: ignore[misc]
+        (x_min, x_max), (y_min, y_max) = cast(list[Sequence[float]], values)
     elif len(values) == 4:
-        x_min, x_max, y_min, y_max = values  # type: ignore[misc]
+        x_min, x_max, y_min, y_max = cast(list[float], values)
     else:
         raise ValueError(f"bounds must be (x1_min, x1_max, x2_min, x2_max), not {bounds!r}")
     return (float(x_min), float(x_max), float(y_min), float(y_max))

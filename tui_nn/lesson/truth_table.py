@@ -103,6 +103,11 @@ def _one(values: Sequence[float]) -> float | tuple[float, ...]:
     return float(values[0]) if len(values) == 1 else tuple(float(v) for v in values)
 
 
+def _as_list(value: float | Sequence[float]) -> list[float]:
+    """One output's value, or a layer's, as a list."""
+    return [value] if isinstance(value, int | float) else list(value)
+
+
 def truth_table_from_outputs(
     gate: str,
     a: Sequence[float | Sequence[float]],
@@ -121,8 +126,7 @@ def truth_table_from_outputs(
     rows: list[TruthRow] = []
     rule: DecisionRule | None = None
     for i, (inputs, label) in enumerate(table):
-        a_i = [a[i]] if isinstance(a[i], int | float) else list(a[i])  # type: ignore[arg-type]
-        y_i = [y[i]] if isinstance(y[i], int | float) else list(y[i])  # type: ignore[arg-type]
+        a_i, y_i = _as_list(a[i]), _as_list(y[i])
         if rule is None:
             rule = decision_rule(activation, loss, len(y_i), kind)
         predicted = rule.classify(y_i)
