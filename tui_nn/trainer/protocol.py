@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypedDict, TypeVar, Union
+from typing import Any, ClassVar, Literal, TypedDict
+
+from tui_nn.trainer.typed_json import ShapeError, reader_for, to_plain
 
 PROTOCOL_VERSION = 2
 
@@ -364,21 +364,13 @@ def to_json(message: Message) -> dict[str, Any]:
     key = "cmd" if isinstance(message, _COMMAND_TYPES) else "event"
     body: dict[str, Any] = {key: message.NAME}
     for item in dataclasses.fields(message):
-        body[item.name] = _plain(getattr(message, item.name))
+        body[item.name] = to_plain(getattr(message, item.name))
     return body
 
 
 def encode(message: Message) -> str:
     """One line (with its newline) for the socket or a metrics.jsonl file."""
     return json.dumps(to_json(message), separators=(",", ":"), allow_nan=True) + "\n"
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {item.name: _plain(getattr(value, item.name)) for item in dataclasses.fields(value)}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 # -- decoding --------------------------------------------------------------------------------
@@ -424,151 +416,10 @@ def _from_json(body: Any, key: str, kinds: dict[str, type[Any]]) -> Any:
     if cls is None or not isinstance(name, str):
         known = ", ".join(sorted(kinds))
         raise ProtocolError(f"unknown {key} {name!r} (known: {known})")
-    return _reader(cls)(body, name)
-
-
-_T = TypeVar("_T")
-Reader = Callable[[Any, str], Any]
-_READERS: dict[Any, Reader] = {}
-
-
-def _reader(hint: Any) -> Reader:
-    """A function that checks and converts a JSON value to `hint` (built once per type)."""
-    reader = _READERS.get(hint)
-    if reader is None:
-        reader = _READERS[hint] = _build_reader(hint)
-    return reader
-
-
-def _fail(where: str, expected: str, value: Any) -> typing.NoReturn:
-    raise ProtocolError(f"{where}: expected {expected}, got {_preview(json.dumps(value))}")
-
-
-def _build_reader(hint: Any) -> Reader:
-    origin = typing.get_origin(hint)
-    if hint is Any:
-        return lambda value, where: value
-    if hint is bool:
-
-        def read_bool(value: Any, where: str) -> bool:
-            if not isinstance(value, bool):
-                _fail(where, "true or false", value)
-            return value
-
-        return read_bool
-    if hint is int:
-
-        def read_int(value: Any, where: str) -> int:
-            if not isinstance(value, int) or isinstance(value, bool):
-                _fail(where, "a whole number", value)
-            return value
-
-        return read_int
-    if hint is float:
-
-        def read_float(value: Any, where: str) -> float:
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                _fail(where, "a number", value)
-            return float(value)
-
-        return read_float
-    if hint is str:
-
-        def read_str(value: Any, where: str) -> str:
-            if not isinstance(value, str):
-                _fail(where, "a string", value)
-            return value
-
-        return read_str
-    if origin is Literal:
-        allowed = typing.get_args(hint)
-
-        def read_literal(value: Any, where: str) -> Any:
-            if value not in allowed:
-                _fail(where, " or ".join(map(repr, allowed)), value)
-            return value
-
-        return read_literal
-    if origin in (Union, types.UnionType):
-        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        inner = _reader(options[0]) if len(options) == 1 else None
-        if inner is None:
-            raise TypeError(f"unsupported union {hint}")
-
-        def read_optional(value: Any, where: str) -> Any:
-            return None if value is None else inner(value, where)
-
-        return read_optional
-    if origin is list:
-        (item_hint,) = typing.get_args(hint)
-        item = _reader(item_hint)
-
-        def read_list(value: Any, where: str) -> list[Any]:
-            if not isinstance(value, list):
-                _fail(where, "a list", value)
-            return [item(entry, where) for entry in value]
-
-        return read_list
-    if origin is dict:
-        key_hint, value_hint = typing.get_args(hint)
-        value_reader = _reader(value_hint)
-
-        def read_dict(value: Any, where: str) -> dict[str, Any]:
-            if not isinstance(value, dict):
-                _fail(where, "an object", value)
-            return {k: value_reader(v, f"{where}.{k}") for k, v in value.items()}
-
-        return read_dict
-    if dataclasses.is_dataclass(hint):
-        return _dataclass_reader(typing.cast(type[Any], hint))
-    if typing.is_typeddict(hint):
-        return _typeddict_reader(hint)
-    raise TypeError(f"no reader for {hint!r}")
-
-
-def _dataclass_reader(cls: type[_T]) -> Callable[[Any, str], _T]:
-    hints = typing.get_type_hints(cls)
-    fields = [
-        (
-            item.name,
-            _reader(hints[item.name]),
-            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING,
-        )
-        for item in dataclasses.fields(cls)  # type: ignore[arg-type]
-    ]
-    label = getattr(cls, "NAME", cls.__name__)
-
-    def read(value: Any, where: str) -> _T:
-        if not isinstance(value, dict):
-            _fail(where, f"a {label} object", value)
-        given: dict[str, Any] = {}
-        for name, reader, required in fields:
-            if name in value:
-                given[name] = reader(value[name], f"{label}.{name}")
-            elif required:
-                raise ProtocolError(f"{label}: the field {name!r} is missing")
-        return cls(**given)
-
-    return read
-
-
-def _typeddict_reader(cls: Any) -> Reader:
-    hints = typing.get_type_hints(cls)
-    readers = {name: _reader(hint) for name, hint in hints.items()}
-    required = cls.__required_keys__
-
-    def read(value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            _fail(where, f"a {cls.__name__} object", value)
-        missing = required - value.keys()
-        if missing:
-            raise ProtocolError(f"{where}: missing {', '.join(sorted(missing))}")
-        return {
-            key: readers[key](item, f"{where}.{key}") if key in readers else item
-            for key, item in value.items()
-        }
-
-    return read
+    try:
+        return reader_for(cls)(body, name)
+    except ShapeError as error:
+        raise ProtocolError(str(error)) from None
 
 
 def _preview(line: str | bytes) -> str:
