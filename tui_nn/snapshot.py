@@ -8,14 +8,15 @@ without torch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from typing import TYPE_CHECKING
 
 import torch
 
 from tui_nn.trainer.protocol import Curve, DataOverview, DecisionMap, LayerStats, Snapshot
 
 if TYPE_CHECKING:
-    from tui_nn.engine import Trainer
+    from tui_nn.training import Trainer
 
 MAX_WEIGHTS_SENT = 512  # a network this small is shown weight by weight
 MAX_POINTS_SENT = 400
@@ -26,9 +27,9 @@ DIGITS_SHOWN = 24
 
 
 def _linear_layers(trainer: Trainer) -> list[tuple[torch.nn.Linear, str]]:
-    modules = list(trainer.network)
+    linears = [module for module in trainer.network if isinstance(module, torch.nn.Linear)]
     activations = [layer.activation for layer in trainer.preset.model.layers]
-    return [(modules[2 * i], activations[i]) for i in range(len(activations))]
+    return list(zip(linears, activations, strict=True))
 
 
 def _bounds(x: torch.Tensor) -> list[list[float]]:
@@ -72,7 +73,7 @@ def take_snapshot(trainer: Trainer) -> Snapshot:
     n_params = sum(linear.weight.numel() + linear.bias.numel() for linear, _ in layers)
     data = trainer.dataset
     decision_map = curve = None
-    predictions: dict[str, Any] = {}
+    snapshot = Snapshot(trainer.state.epoch, trainer.state.step, [])
     trainer.network.eval()
     try:
         if data.n_features == 2:
@@ -80,16 +81,14 @@ def take_snapshot(trainer: Trainer) -> Snapshot:
         elif data.n_features == 1:
             curve = _curve(trainer)
         if data.is_classification and data.n_classes > 2:
-            predictions = _predictions(trainer)
+            snapshot = _with_predictions(snapshot, trainer)
     finally:
         trainer.network.train()
-    return Snapshot(
-        epoch=trainer.state.epoch,
-        step=trainer.state.step,
+    return dataclasses.replace(
+        snapshot,
         layers=[_layer_stats(linear, activation, n_params) for linear, activation in layers],
         map=decision_map,
         curve=curve,
-        **predictions,
     )
 
 
@@ -119,7 +118,7 @@ def _grid(bounds: list[list[float]], device: torch.device) -> torch.Tensor:
 
 def _class_one_score(trainer: Trainer, points: torch.Tensor) -> torch.Tensor:
     """A 0..1 score of class 1 for each point (two-class data), whatever the output encoding."""
-    out = trainer.network(points)
+    out: torch.Tensor = trainer.network(points)
     if out.shape[1] > 1:
         return torch.softmax(trainer.head.train_net(points), dim=1)[:, 1]
     low = -1.0 if trainer.head.signed_targets else 0.0
@@ -154,7 +153,8 @@ def _curve(trainer: Trainer) -> Curve:
     return {"x": [round(v, 4) for v in xs[:, 0].tolist()], "y": [round(v, 4) for v in ys.tolist()]}
 
 
-def _predictions(trainer: Trainer) -> dict[str, Any]:
+def _with_predictions(snapshot: Snapshot, trainer: Trainer) -> Snapshot:
+    """The first predictions (digits shown) and the confusion matrix, of the test set if any."""
     x, y = (
         (trainer.x_test, trainer.y_test)
         if len(trainer.x_test)
@@ -163,8 +163,9 @@ def _predictions(trainer: Trainer) -> dict[str, Any]:
     predicted = trainer.head.predict(trainer.head.train_net(x))
     n = trainer.dataset.n_classes
     confusion = torch.bincount(y * n + predicted, minlength=n * n).reshape(n, n)
-    return {
-        "predicted": predicted[:DIGITS_SHOWN].tolist(),
-        "confusion": confusion.tolist(),
-        "confusion_of": "test" if len(trainer.x_test) else "train",
-    }
+    return dataclasses.replace(
+        snapshot,
+        predicted=predicted[:DIGITS_SHOWN].tolist(),
+        confusion=confusion.tolist(),
+        confusion_of="test" if len(trainer.x_test) else "train",
+    )
