@@ -6,11 +6,16 @@ import dataclasses
 import json
 import os
 import pickle
+import queue
 import random
+import re
+import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,9 +25,9 @@ from hypothesis import strategies as st
 
 from tui_nn.checkpoint import CheckpointError, read_checkpoint, restore_checkpoint, save_checkpoint
 from tui_nn.cli import main
-from tui_nn.engine import Trainer
 from tui_nn.presets import load_named
-from tui_nn.runs import list_runs, runs_root
+from tui_nn.runs import RunSession, list_runs, read_run_info, resolve_run, runs_root
+from tui_nn.training import Trainer
 
 
 def preset(name: str, **train):
@@ -177,38 +182,278 @@ def test_oversized_networks_are_refused_before_allocation() -> None:
         Trainer(huge)
 
 
+class TrainProcess:
+    """`tui-nn train ARGS --json` in a process of its own; a thread reads its stdout's lines, so
+    that a test waits for the event it needs (never for a file, never by sleeping)."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui_nn", "train", *args, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.events: list[dict] = []
+        self._lines: queue.Queue[dict | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            event = json.loads(line)
+            self.events.append(event)
+            self._lines.put(event)
+        self._lines.put(None)
+
+    def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 60.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            if event is None:
+                self.process.wait(timeout=30)
+                raise AssertionError(f"tui-nn train ended first: {self.stderr()}")
+            if predicate(event):
+                return event
+
+    def signal(self, signum: int) -> int:
+        """Send `signum` (a no-op once the process has ended) and wait for the exit status."""
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=30)
+        self._reader.join(timeout=10)
+        return code
+
+    def stderr(self) -> str:
+        assert self.process.stderr is not None
+        return self.process.stderr.read()
+
+
+def is_metrics(
+    epoch: int | None = None, status: str | None = None, inside: int | None = None
+) -> Callable[[dict], bool]:
+    """A metrics line of `epoch`, or with `status`; `inside`: one whose step is not on an epoch's
+    boundary (epochs of `inside` steps), so that a stop it is followed by lands mid-epoch."""
+
+    def check(event: dict) -> bool:
+        return (
+            event["event"] == "metrics"
+            and (epoch is None or event["epoch"] == epoch)
+            and (status is None or event["status"] == status)
+            and (inside is None or event["step"] % inside != 0)
+        )
+
+    return check
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_signals_stop_train_with_a_loadable_checkpoint(signum: int, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui_nn",
-            "train",
-            "spiral",
-            "--epochs",
-            "100000",
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not (out / "metrics.jsonl").exists() or not (out / "metrics.jsonl").stat().st_size:
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.1)
+    train = TrainProcess("spiral", "--epochs", "100000", "--out", str(out))
+    train.wait_for(is_metrics())  # training has begun: the first metrics line
     sent = time.monotonic()
-    process.send_signal(signum)
-    code = process.wait(timeout=10)
+    code = train.signal(signum)
     assert time.monotonic() - sent < 3
     assert code == (130 if signum == signal.SIGINT else 143)
-    assert "resume with" in process.stderr.read()
+    assert f"resume with `tui-nn train --resume {out}`" in train.stderr()
     _, run_state = read_checkpoint(out / "checkpoint.safetensors")
     assert run_state["step"] > 0
     assert json.loads((out / "run.json").read_text())["status"] == "stopped"
+
+
+def test_a_session_stopped_mid_epoch_has_the_checkpoint_and_resumes_exactly(
+    tmp_path: Path,
+) -> None:
+    p = preset("spiral", epochs=3)  # 9 steps an epoch
+    out = tmp_path / "run"
+    session = RunSession.new(out)
+    assert not out.exists() and not session.resumable  # nothing is written before the start
+    trainer = Trainer(p, on_event=session.record, on_epoch_end=session.epoch_ended)
+    session.start(trainer)
+    assert read_run_info(out)["status"] == "running"
+    for _ in range(4):  # stopped in the first epoch, before any checkpoint was due
+        trainer.step_batch()
+    session.stop(trainer, "stopped by a test")
+    assert session.resumable and session.resume_command == f"tui-nn train --resume {out}"
+    info = read_run_info(out)
+    assert (info["status"], info["steps"], info["message"]) == ("stopped", 4, "stopped by a test")
+    assert (out / "model.safetensors").is_file()
+    resumed = RunSession.resume(out)
+    continued = Trainer(p, on_event=resumed.record, on_epoch_end=resumed.epoch_ended)
+    resumed.start(continued)
+    assert continued.state.step == 4
+    continued.run()
+    assert resumed.finish(continued).epochs == 3
+    reference = Trainer(p)
+    reference.run()
+    assert same_parameters(reference, continued)
+    assert read_run_info(out)["status"] == "done"
+
+
+def test_a_session_checkpoints_on_its_period_and_never_a_diverged_trainer(tmp_path: Path) -> None:
+    session = RunSession.new(tmp_path / "run", checkpoint_every_s=0.0)  # at every epoch's end
+    trainer = Trainer(
+        preset("circle", epochs=50), on_event=session.record, on_epoch_end=session.epoch_ended
+    )
+    session.start(trainer)
+    trainer.run(until_epoch=2)
+    assert read_checkpoint(session.checkpoint_path)[1]["epoch"] == 2
+    trainer.step_batch()
+    trainer.state.status = "diverged"  # as the engine leaves it: no point to resume from
+    assert not session.checkpoint(trainer)
+    session.finish(trainer)
+    assert read_checkpoint(session.checkpoint_path)[1]["epoch"] == 2  # the last good one stays
+    assert read_run_info(session.path)["status"] == "diverged"
+    assert not (session.path / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "status"), [(KeyboardInterrupt(), "interrupted"), (RuntimeError("boom"), "failed")]
+)
+def test_an_exception_out_of_a_session_is_recorded_without_a_checkpoint(
+    error: BaseException, status: str, tmp_path: Path
+) -> None:
+    session = RunSession.new(tmp_path / "run")
+    trainer = Trainer(preset("xor"))
+    session.start(trainer)
+    trainer.step_batch()
+    with pytest.raises(type(error)), session:
+        raise error
+    assert read_run_info(session.path)["status"] == status
+    assert not session.resumable  # the trainer may have been mid-step
+
+
+def test_a_signal_while_train_loads_stops_it_before_training(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tui_nn.training
+
+    class SignalledWhileLoading(Trainer):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(tui_nn.training, "Trainer", SignalledWhileLoading)
+    assert main(["train", "xor"]) == 143
+    assert "stopped by SIGTERM before training began; nothing was saved" in capsys.readouterr().err
+    assert list_runs() == []
+    monkeypatch.setattr(tui_nn.training, "Trainer", Trainer)
+    assert main(["train", "circle", "--epochs", "2", "--json"]) == 0
+    before = list_runs()[0]
+    monkeypatch.setattr(tui_nn.training, "Trainer", SignalledWhileLoading)
+    assert main(["train", "--resume", before.id, "--epochs", "4"]) == 143
+    err = capsys.readouterr().err
+    assert f"run {before.id} is as it was: resume with `tui-nn train --resume {before.id}`" in err
+    assert list_runs() == [before]
+
+
+def test_attach_hints_at_resume_only_for_a_run_with_a_checkpoint() -> None:
+    from tui_nn.errors import TuiNnError
+    from tui_nn.runs import find_live_run
+
+    session = RunSession.new(runs_root() / "20260101-000000-xor")
+    trainer = Trainer(preset("xor"))
+    session.start(trainer)
+    session.close(None, "stopped")  # as a run whose trainer never saved one
+    with pytest.raises(TuiNnError) as error:
+        find_live_run(session.path.name)
+    assert "not training (stopped)" in str(error.value) and "--resume" not in str(error.value)
+    save_checkpoint(trainer, session.checkpoint_path)
+    with pytest.raises(TuiNnError, match="`tui-nn train --resume 20260101-000000-xor` continues"):
+        find_live_run(session.path.name)
+
+
+# Two epochs of 840 steps (about half a second each here): long enough to signal inside each.
+LONG_EPOCHS = """schema = 1
+name = "long epochs"
+[data]
+set = "spiral"
+samples = 1200
+noise = 0.05
+test_fraction = 0.3
+[[model.layers]]
+units = 16
+activation = "tanh"
+[[model.layers]]
+units = 1
+activation = "sigmoid"
+[train]
+loss = "bce"
+optimizer = "adam"
+learning_rate = 0.01
+batch_size = 1
+epochs = 2
+seed = 0
+device = "cpu"
+"""
+
+
+@pytest.fixture(scope="module")
+def long_epochs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trainer]:
+    """The preset's file, and a trainer that ran it uninterrupted (the reference)."""
+    from tui_nn.presets import load_preset
+
+    path = tmp_path_factory.mktemp("preset") / "long-epochs.toml"
+    path.write_text(LONG_EPOCHS)
+    reference = Trainer(load_preset(path))
+    reference.run()
+    assert reference.state.status == "done" and reference.state.epoch == 2
+    assert reference.steps_per_epoch == 840
+    return path, reference
+
+
+MOMENTS = {
+    "at-once": None,  # before (or while) the process loads: nothing trained yet
+    "first-epoch": is_metrics(epoch=0),  # before any epoch ended, mid-epoch
+    "last-epoch": is_metrics(epoch=1, inside=840),  # mid-epoch, after the first epoch's end
+    "at-the-end": is_metrics(status="done"),  # the run is done: it is being saved, or has ended
+}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_train_stopped_at_any_moment_resumes_or_does_not_say_so(
+    moment: str, long_epochs: tuple[Path, Trainer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    preset_file, reference = long_epochs
+    train = TrainProcess(str(preset_file))
+    if MOMENTS[moment] is not None:
+        train.wait_for(MOMENTS[moment])
+    code = train.signal(signal.SIGTERM)
+    stderr = train.stderr()
+    said = re.search(r"resume with `([^`]+)`", stderr)
+    expected_stop = moment in ("first-epoch", "last-epoch")
+    assert (said is not None) == expected_stop, (code, stderr)
+    if not expected_stop:
+        runs = list_runs()
+        if moment == "at-once":
+            assert code in (-signal.SIGTERM, 143) and not runs, (code, stderr)
+        else:  # done: a signal that comes as the run is saved is no reason to stop saving it
+            assert code in (0, -signal.SIGTERM) and train.events[-1]["event"] == "summary"
+            assert [run.status for run in runs] == ["done"]
+        return
+    assert code == 143
+    args = shlex.split(said[1])
+    assert args[:3] == ["tui-nn", "train", "--resume"], said[1]
+    folder = resolve_run(args[3])
+    info = read_run_info(folder)
+    _, checkpoint = read_checkpoint(folder / "checkpoint.safetensors")
+    assert info["status"] == "stopped" and info["steps"] == checkpoint["step"]
+    epoch = 0 if moment == "first-epoch" else 1
+    assert checkpoint["epoch"] == epoch and checkpoint["position"] > 0, checkpoint  # mid-epoch
+    recorded = (folder / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(recorded[-1])["step"] == checkpoint["step"]  # nothing past the checkpoint
+
+    assert main(args[1:]) == 0  # the command it printed, as printed
+    info = read_run_info(folder)
+    assert (info["status"], info["epochs"]) == ("done", 2)
+    summary = json.loads((folder / "metrics.jsonl").read_text().splitlines()[-1])
+    assert summary["event"] == "summary" and summary["steps"] == reference.state.step
+    from safetensors.torch import load_file
+
+    final = load_file(folder / "model.safetensors")
+    expected = reference.network.state_dict()
+    assert final.keys() == expected.keys()
+    assert all(torch.equal(final[name], expected[name]) for name in expected)  # bit for bit
+    capsys.readouterr()
 
 
 @settings(

@@ -203,3 +203,17 @@ def test_resume_continues_a_stopped_run_in_its_folder(session: Session) -> None:
     resumed = session.wait_for(p.State, lambda e: e.epoch == 6)
     assert resumed.status in ("done", "paused")
     assert read_run_info(Path(run.path))["status"] in ("paused", "done")
+
+
+def test_a_paused_run_is_checkpointed_and_says_running_when_it_goes_on(session: Session) -> None:
+    load(session, "spiral", epochs=100_000)
+    session.process.send(p.Start())
+    folder = Path(session.wait_for(p.RunOpened).path)
+    session.wait_for(p.Metrics)
+    session.process.send(p.Pause())
+    paused = session.state("paused")
+    assert read_run_info(folder)["status"] == "paused"
+    assert read_checkpoint(folder / "checkpoint.safetensors")[1]["step"] == paused.step
+    session.process.send(p.Start())
+    session.state("running")
+    assert read_run_info(folder)["status"] == "running"  # `tui-nn attach` finds it again

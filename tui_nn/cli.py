@@ -13,11 +13,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_nn import __version__
 from tui_nn.errors import TuiNnError
 from tui_nn.trainer.protocol import Metrics, Summary, encode
+
+if TYPE_CHECKING:
+    from tui_nn.spec import Preset
 
 COMMANDS = ("train", "presets", "devices", "runs", "attach", "code")
 
@@ -179,7 +182,7 @@ def cmd_app(options: argparse.Namespace) -> int:
 
 
 def cmd_attach(options: argparse.Namespace) -> int:
-    from tui_nn.live_runs import find_live_run
+    from tui_nn.runs import find_live_run
 
     live = find_live_run(options.run)  # a one-line error (exit status 2) when there is none
     return _load_app()(attach=live.socket, run=live.path)
@@ -218,7 +221,7 @@ def cmd_code(options: argparse.Namespace) -> int:
     return 0
 
 
-def apply_overrides(preset: Any, options: argparse.Namespace) -> Any:
+def apply_overrides(preset: Preset, options: argparse.Namespace) -> Preset:
     """The preset with the command line's --device, --epochs, --seed, --lr and --data applied."""
     from dataclasses import replace
 
@@ -252,81 +255,84 @@ def cmd_runs(options: argparse.Namespace) -> int:
 
 
 def cmd_train(options: argparse.Namespace) -> int:
-    from tui_nn.presets import load_named, load_preset, preset_from_dict, preset_to_dict
-    from tui_nn.runs import RunFolder, resolve_run
+    """Train a preset, or continue a run, headless. SIGINT and SIGTERM, from the start of the
+    command on, stop it with a checkpoint of that moment (the rule is `tui_nn.runs.session`'s),
+    and it says "resume with" only when a checkpoint to resume from exists."""
+    with _StopSignals() as stop:
+        return _train(options, stop)
 
+
+def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
+    from tui_nn.presets import load_named, load_preset, preset_from_dict, preset_to_dict
+    from tui_nn.runs import RunSession, resolve_run
+
+    every = options.checkpoint_every
     if options.resume is not None:
         if options.preset is not None:
             raise TuiNnError("give either PRESET_OR_FILE or --resume RUN, not both")
-        run_path = resolve_run(options.resume)
-        preset = load_preset(run_path / "preset.toml")
-        if not (run_path / "checkpoint.safetensors").is_file():
-            raise TuiNnError(f"run {run_path.name} has no checkpoint to resume from")
+        session = RunSession.resume(resolve_run(options.resume), checkpoint_every_s=every)
+        preset = load_preset(session.path / "preset.toml")
     elif options.preset is None:
         raise TuiNnError("name a preset to train (see `tui-nn presets`) or --resume RUN")
     else:
         preset = load_named(options.preset)
+        session = RunSession.new(options.out, checkpoint_every_s=every)
     preset = apply_overrides(preset, options)
     preset = preset_from_dict(preset_to_dict(preset), source="command line")  # validates overrides
     import torch  # noqa: F401 - loaded here, after the cheap checks above
 
-    from tui_nn.engine import Trainer
+    from tui_nn.training import Trainer
 
-    if options.resume is not None:
-        run_folder = RunFolder(run_path, resume=True)
-    elif options.out:
-        run_folder = RunFolder(options.out)
-    else:
-        run_folder = RunFolder.create(preset)
-    reporter = _Reporter(json_lines=options.json, epochs=preset.train.epochs)
+    reporter: _Reporter | None = None
 
     def on_event(event: Metrics) -> None:
-        run_folder.append_metrics(event)
-        reporter.event(event)
+        session.record(event)
+        if reporter is not None:
+            reporter.event(event)
 
-    next_checkpoint = time.monotonic() + options.checkpoint_every
-
-    def on_epoch_end(trainer: Any) -> None:
-        nonlocal next_checkpoint
-        if time.monotonic() >= next_checkpoint:
-            run_folder.save_checkpoint(trainer)
-            next_checkpoint = time.monotonic() + options.checkpoint_every
-
-    trainer = Trainer(preset, on_event=on_event, on_epoch_end=on_epoch_end)
-    if options.resume is not None:
-        from tui_nn.checkpoint import restore_checkpoint
-
-        restore_checkpoint(trainer, run_folder.checkpoint_path)
-    run_folder.start(preset, str(trainer.device))
-    with _StopSignals() as stop:
+    trainer = Trainer(preset, on_event=on_event, on_epoch_end=session.epoch_ended)
+    if stop.signal_name is not None:  # while loading: nothing trained, no folder written
+        if options.resume is None:
+            note = "before training began; nothing was saved"
+        else:
+            note = (
+                f"before training resumed; run {session.path.name} is as it was: "
+                f"resume with `{session.resume_command}`"
+            )
+        print(f"tui-nn: stopped by {stop.signal_name} {note}", file=sys.stderr)
+        return _signal_exit_status(stop.signal_name)
+    session.start(trainer)  # a resumed run's checkpoint is restored into the trainer here
+    reporter = _Reporter(json_lines=options.json, epochs=preset.train.epochs)
+    with session:  # an exception (a second signal) records "interrupted" or "failed"
         try:
             trainer.run(should_pause=stop.requested)
         finally:
             reporter.close()
-    summary = trainer.summary()
-    if trainer.state.status != "diverged" and trainer.state.epoch > 0:
-        run_folder.save_checkpoint(trainer)
-    if stop.signal_name is not None:
-        run_folder.update(status="stopped", message=f"stopped by {stop.signal_name}")
-        run_folder.close()
-        print(
-            f"tui-nn: stopped by {stop.signal_name} at epoch {trainer.state.epoch}; "
-            f"resume with `tui-nn train --resume {run_folder.path.name}`",
-            file=sys.stderr,
-        )
-        return 130 if stop.signal_name == "SIGINT" else 143
-    run_folder.append_metrics(summary)
-    run_folder.save_model(trainer.network.state_dict())
-    run_folder.update(status=summary.status, message=summary.message, epochs=summary.epochs)
-    run_folder.close()
+        if not trainer.finished:  # paused: only a signal pauses this run
+            signal_name = stop.signal_name or "a signal"
+            session.stop(trainer, f"stopped by {signal_name}")
+            where = f"at epoch {trainer.state.epoch}, step {trainer.state.step}"
+            if session.resumable:
+                note = f"resume with `{session.resume_command}`"
+            else:
+                note = "no checkpoint was saved, so there is nothing to resume"
+            print(f"tui-nn: stopped by {signal_name} {where}; {note}", file=sys.stderr)
+            return _signal_exit_status(signal_name)
+        # Finished, even if a signal came as it did: a complete run is reported as one.
+        summary = session.finish(trainer)
     reporter.summary(summary)
     if not options.json:
-        print(f"  run folder: {run_folder.path}")
+        print(f"  run folder: {session.path}")
     return 0
 
 
+def _signal_exit_status(signal_name: str) -> int:
+    return 130 if signal_name == "SIGINT" else 143
+
+
 class _StopSignals:
-    """SIGINT and SIGTERM ask the run to stop at the next check, so it can save a checkpoint."""
+    """SIGINT and SIGTERM ask the run to stop at the next check, so it can save a checkpoint;
+    a second one stops at once (KeyboardInterrupt)."""
 
     def __init__(self) -> None:
         self.signal_name: str | None = None
@@ -335,7 +341,7 @@ class _StopSignals:
     def requested(self) -> bool:
         return self.signal_name is not None
 
-    def _handle(self, signum: int, frame: Any) -> None:
+    def _handle(self, signum: int, frame: object) -> None:
         import signal
 
         if self.signal_name is not None:  # a second signal: stop now

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from tui_nn.errors import TuiNnError
-from tui_nn.runs import list_runs, pid_alive, read_run_info, resolve_run, runs_root
+from tui_nn.runs.listing import (
+    has_checkpoint,
+    list_runs,
+    pid_alive,
+    read_run_info,
+    resolve_run,
+    resume_command,
+    runs_root,
+)
 
 LISTED_RUNS = 4  # runs named in the one-line message when none is live
 
@@ -40,9 +48,9 @@ def live_run(path: Path) -> LiveRun | None:
     socket, pid, status = info.get("socket"), info.get("pid"), str(info.get("status", ""))
     if status not in ("running", "paused") or not isinstance(socket, str) or not socket:
         return None
-    if not pid_alive(pid) or not os.path.exists(socket):
+    if not isinstance(pid, int) or not pid_alive(pid) or not os.path.exists(socket):
         return None
-    return LiveRun(Path(path), socket, int(pid), status, info)
+    return LiveRun(Path(path), socket, pid, status, info)
 
 
 def describe_runs(root: Path | None = None, limit: int = LISTED_RUNS) -> str:
@@ -76,9 +84,9 @@ def find_live_run(name: str | None = None, root: Path | None = None) -> LiveRun:
         if status == "running":
             status = "interrupted: its trainer is gone"
         hint = (
-            ""
-            if status in ("done", "damaged")
-            else f"; `tui-nn train --resume {path.name}` continues it from its last checkpoint"
+            f"; `{resume_command(path, root)}` continues it from its last checkpoint"
+            if status not in ("done", "damaged") and has_checkpoint(path)
+            else ""
         )
         raise TuiNnError(f"run {path.name} is not training ({status}){hint}")
     if live.status != "running":

@@ -112,8 +112,7 @@ class TrainerServer:
         self._devices: list[DeviceInfo] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
-        self._run_folder: Any = None  # the folder of the run in progress, made at its first start
-        self._next_checkpoint = 0.0
+        self._run_folder: Any = None  # the run in progress (a RunSession), made at its first start
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._ever_attached = False
         self._joining: AppConnection | None = None  # an app that connected and awaits its welcome
@@ -258,7 +257,7 @@ class TrainerServer:
     def _drop_trainer(self) -> None:
         old, self._trainer, self._loaded_event = self._trainer, None, None
         if old is not None:
-            from tui_nn.engine import release_device_memory
+            from tui_nn.training import release_device_memory
 
             device = old.device
             del old
@@ -266,20 +265,17 @@ class TrainerServer:
 
     def _resume(self, path: str) -> None:
         """Load a run folder's preset and last checkpoint; `start` then continues that run."""
-        from pathlib import Path
-
-        from tui_nn.checkpoint import restore_checkpoint
         from tui_nn.presets import load_preset, preset_to_dict
-        from tui_nn.runs import RunFolder
+        from tui_nn.runs import RunSession
 
-        folder = Path(path)
-        preset = load_preset(folder / "preset.toml")
+        session = RunSession.resume(
+            path, socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S
+        )
+        preset = load_preset(session.path / "preset.toml")
         self._load(preset_to_dict(preset))
-        restore_checkpoint(self._trainer, folder / "checkpoint.safetensors")
-        self._run_folder = RunFolder(folder, resume=True)
-        self._run_folder.start(self._trainer.preset, str(self._trainer.device))
-        self._run_folder.update(status="paused", socket=self.socket_path)
-        self.send(protocol.RunOpened(str(folder)))
+        session.start(self._trainer, status="paused")  # restores the checkpoint first
+        self._run_folder = session
+        self.send(protocol.RunOpened(str(session.path)))
         self._send_state()
         self._send_snapshot()
 
@@ -291,10 +287,10 @@ class TrainerServer:
         return self._trainer
 
     def _load(self, preset_dict: dict[str, Any]) -> None:
-        from tui_nn.engine import Trainer
         from tui_nn.model import model_parameter_count
         from tui_nn.presets import preset_from_dict
         from tui_nn.snapshot import data_overview
+        from tui_nn.training import Trainer
 
         self._close_run("stopped")
         self._drop_trainer()
@@ -331,59 +327,50 @@ class TrainerServer:
             return
         if self._run_folder is None:
             self._open_run()
+        else:
+            self._run_folder.running()
         self._send_state("running")
         trainer.run(until_epoch=until_epoch, should_pause=self._should_pause)
+        if not trainer.finished and self._run_folder is not None:
+            self._run_folder.pause(trainer)  # first: a run the app sees paused has its checkpoint
         self._send_state()
         self._send_snapshot()
         if trainer.finished:
             summary = trainer.summary()
             self.send(summary)
-            self._run_folder.append_metrics(summary)
-            self._close_run(trainer.state.status, message=trainer.state.message)
-        elif self._run_folder is not None:
-            self._run_folder.save_checkpoint(trainer)
-            self._run_folder.update(status="paused")
+            self._close_run(summary.status, message=summary.message, summary=summary)
 
-    # -- the run folder ---------------------------------------------------------------------
+    # -- the run folder: its lifecycle is `tui_nn.runs.RunSession`'s, as in `tui-nn train` --
 
     def _open_run(self) -> None:
-        from tui_nn.runs import RunFolder
+        from tui_nn.runs import RunSession
 
-        trainer = self._trainer
-        self._run_folder = RunFolder.create(trainer.preset)
-        self._run_folder.start(trainer.preset, str(trainer.device))
-        if self.socket_path is not None:
-            self._run_folder.update(socket=self.socket_path)
-        self._next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
-        self.send(protocol.RunOpened(str(self._run_folder.path)))
+        session = RunSession.new(socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S)
+        session.start(self._trainer)
+        self._run_folder = session
+        self.send(protocol.RunOpened(str(session.path)))
 
     def _on_event(self, event: protocol.Metrics) -> None:
         if self._run_folder is not None:
-            self._run_folder.append_metrics(event)
+            self._run_folder.record(event)
         self.send(event)
 
     def _on_epoch_end(self, trainer: Any) -> None:
-        if self._run_folder is not None and time.monotonic() >= self._next_checkpoint:
-            self._run_folder.save_checkpoint(trainer)
-            self._next_checkpoint = time.monotonic() + CHECKPOINT_INTERVAL_S
+        if self._run_folder is not None:
+            self._run_folder.epoch_ended(trainer)  # the periodic checkpoint
 
-    def _close_run(self, status: str, message: str = "") -> None:
-        """Checkpoint the run (unless it diverged: the last good checkpoint stays) and close it."""
-        folder, trainer = self._run_folder, self._trainer
-        if folder is None:
+    def _close_run(
+        self, status: str, message: str = "", summary: protocol.Summary | None = None
+    ) -> None:
+        """Close the run in progress: its summary, a checkpoint and the model (unless the trainer
+        diverged or failed: the last good checkpoint stays), then its status in run.json."""
+        session, self._run_folder = self._run_folder, None
+        if session is None:
             return
-        self._run_folder = None
         try:
-            if trainer is not None and trainer.state.status != "diverged" and trainer.state.step:
-                folder.save_checkpoint(trainer)
-                folder.save_model(trainer.network.state_dict())
-            folder.update(
-                status=status, message=message, epochs=trainer.state.epoch if trainer else 0
-            )
+            session.close(self._trainer, status, message, summary=summary)
         except TuiNnError as error:
             self.send(protocol.Error(str(error)))
-        finally:
-            folder.close()
 
     def _should_pause(self) -> bool:
         """Called by the engine about every 20 ms: apply learning-rate changes at once, and

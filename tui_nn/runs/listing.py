@@ -1,0 +1,136 @@
+"""Reading run folders: where they are, what each run.json says, which trainer is alive.
+
+No torch here: `tui-nn runs`, `tui-nn attach` and the app's runs screen read folders before (or
+without) loading it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from tui_nn.errors import TuiNnError
+
+CHECKPOINT = "checkpoint.safetensors"
+
+
+def runs_root() -> Path:
+    return platformdirs.user_data_path("tui-nn") / "runs"
+
+
+def read_run_info(path: Path) -> dict[str, Any]:
+    try:
+        info = json.loads((Path(path) / "run.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TuiNnError(f"not a run folder (no run.json): {path}") from None
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise TuiNnError(f"cannot read {Path(path) / 'run.json'}: {error}") from None
+    if not isinstance(info, dict):
+        raise TuiNnError(f"{Path(path) / 'run.json'} is damaged")
+    return info
+
+
+def has_checkpoint(path: Path) -> bool:
+    """True when the run at `path` has a checkpoint to resume from."""
+    return (Path(path) / CHECKPOINT).is_file()
+
+
+def resume_command(path: Path, root: Path | None = None) -> str:
+    """The `tui-nn train --resume RUN` that continues the run at `path`: RUN is its id when the
+    runs folder holds it (what `tui-nn runs` lists), else its absolute path."""
+    path = Path(path)
+    root = runs_root() if root is None else Path(root)
+    try:
+        listed = (root / path.name).resolve() == path.resolve()
+    except OSError:
+        listed = False
+    return f"tui-nn train --resume {shlex.quote(path.name if listed else str(path.absolute()))}"
+
+
+@dataclass
+class RunSummary:
+    id: str
+    path: Path
+    preset: str
+    status: str
+    epochs: int
+    best_test_acc: float | None
+    started: str
+
+
+def list_runs(root: Path | None = None) -> list[RunSummary]:
+    """Runs, newest first; folders whose run.json cannot be read are listed as damaged."""
+    root = runs_root() if root is None else Path(root)
+    if not root.is_dir():
+        return []
+    runs = []
+    for folder in sorted(root.iterdir(), reverse=True):
+        if not folder.is_dir():
+            continue
+        try:
+            info = read_run_info(folder)
+        except TuiNnError:
+            runs.append(RunSummary(folder.name, folder, "?", "damaged", 0, None, ""))
+            continue
+        status = info.get("status", "?")
+        if status == "running" and not pid_alive(info.get("pid")):
+            status = "interrupted"
+        best = info.get("best_test_acc")
+        runs.append(
+            RunSummary(
+                folder.name,
+                folder,
+                str(info.get("preset", "?")),
+                str(status),
+                int(info.get("epochs", 0) or 0),
+                float(best) if isinstance(best, int | float) else None,
+                str(info.get("started", "")),
+            )
+        )
+    return runs
+
+
+def resolve_run(name: str | None, root: Path | None = None) -> Path:
+    """A run folder from its id, a path, or the newest run when `name` is None or "latest"."""
+    root = runs_root() if root is None else Path(root)
+    if name is None or name == "latest":
+        runs = list_runs(root)
+        if not runs:
+            raise TuiNnError(
+                f"there are no runs in {root} yet: train one with `tui-nn train PRESET`"
+            )
+        return runs[0].path
+    for candidate in (Path(name).expanduser(), root / name):
+        if (candidate / "run.json").is_file():
+            return candidate
+    raise TuiNnError(f"no run {name!r}: give a run id from `tui-nn runs` or a run folder's path")
+
+
+def pid_alive(pid: Any) -> bool:
+    """True when `pid` is a live process (and, where /proc tells, a tui-nn trainer)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        text = cmdline.read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc on this system: trust kill(0)
+    except OSError:
+        return True
+    if b"<defunct>" in text or not text:
+        return False  # a zombie: it has ended, its parent has not reaped it yet
+    return b"tui_nn" in text or b"tui-nn" in text
