@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 import pytest
 
 from tui_nn.checkpoint import read_checkpoint
+from tui_nn.devices import training_threads
 from tui_nn.presets import load_named, preset_to_dict
 from tui_nn.runs import read_run_info
 from tui_nn.trainer import protocol as p
 from tui_nn.trainer.client import TrainerProcess
-from tui_nn.trainer.server import training_threads
 
 E = TypeVar("E")
 

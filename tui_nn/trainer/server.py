@@ -16,16 +16,16 @@ import contextlib
 import os
 import queue
 import signal
-import socket
 import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from tui_nn.errors import TuiNnError
 from tui_nn.trainer import protocol
+from tui_nn.trainer.connection import AppConnection, listen
 from tui_nn.trainer.protocol import (
     PROTOCOL_VERSION,
     Command,
@@ -48,29 +48,6 @@ from tui_nn.trainer.protocol import (
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 CHECKPOINT_INTERVAL_S = 30.0
 FIRST_ATTACH_S = 60.0  # a socket trainer whose app never connects ends after this
-
-
-class AppConnection:
-    """One app at the other end: commands come in, events go out, as protocol lines."""
-
-    def __init__(self, reader: IO[str], writer: IO[str]) -> None:
-        self.reader, self.writer = reader, writer
-        self._lock = threading.Lock()
-
-    def send(self, event: Event) -> bool:
-        line = protocol.encode(event)
-        with self._lock:
-            try:
-                self.writer.write(line)
-                self.writer.flush()
-            except (OSError, ValueError):
-                return False
-        return True
-
-    def close(self) -> None:
-        for stream in (self.reader, self.writer):
-            with contextlib.suppress(OSError, ValueError):
-                stream.close()
 
 
 @dataclass(frozen=True)
@@ -194,7 +171,7 @@ class TrainerServer:
     def serve(self) -> None:
         import torch  # imported here so that "ready" means training can start at once
 
-        from tui_nn.devices import list_devices
+        from tui_nn.devices import list_devices, training_threads
 
         threads = training_threads()
         if threads is not None:
@@ -428,45 +405,13 @@ class TrainerServer:
         )
 
 
-def _listen(server: TrainerServer, path: str) -> None:
-    """Accept apps on a Unix socket for as long as the process lives (`tui-nn attach`)."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    listener.bind(path)
-    os.chmod(path, 0o600)
-    listener.listen(2)
-
-    def accept_forever() -> None:
-        while True:
-            connection, _ = listener.accept()
-            stream = connection.makefile("rw", encoding="utf-8", newline="\n")
-            server.connect(AppConnection(stream, stream))
-
-    threading.Thread(target=accept_forever, daemon=True).start()
-
-
-def training_threads() -> int | None:
-    """Torch's intra-op threads in a trainer: every core but one, which the app's UI keeps. The
-    networks here gain little from more threads (mnist-like: 1,030 steps/s on one thread, 992 on
-    two, on a 2-core machine), and a UI redrawing on a core the trainer also wanted slowed
-    training by up to ~15%. None (torch's default) where OMP_NUM_THREADS says otherwise."""
-    if os.environ.get("OMP_NUM_THREADS"):
-        return None
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tui_nn.trainer.server")
     parser.add_argument("--socket", help="serve apps on this Unix socket instead of stdin/stdout")
     args = parser.parse_args(argv)
     if args.socket:
         server = TrainerServer(detachable=True, socket_path=args.socket)
-        _listen(server, args.socket)
+        listen(args.socket, server.connect)
     else:
         # Events own the real stdout; anything else printed goes to stderr and cannot corrupt them.
         events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
