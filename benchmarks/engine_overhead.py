@@ -16,8 +16,8 @@ import time
 
 import torch
 
-from tui_nn.engine import Trainer
 from tui_nn.presets import load_named
+from tui_nn.training import Trainer
 
 
 def engine_preset(name: str, device: str, epochs: int):
@@ -52,7 +52,7 @@ def time_bare(preset) -> tuple[float, int]:
     reference = Trainer(preset)  # only to build the identical network, data and loss
     model, loss_fn = reference.head.train_net, reference.head.loss_fn
     x, t = reference.x_train, reference.t_train
-    optimizer = reference._make_optimizer()
+    optimizer = reference.make_optimizer()
     n, batch_size = len(x), reference.batch_size
     generator = torch.Generator().manual_seed(preset.train.seed)
     steps = 0

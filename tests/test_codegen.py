@@ -6,12 +6,15 @@ import contextlib
 import dataclasses
 import gzip
 import importlib
+import inspect
 import io
 import json
+import re
 import runpy
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -19,12 +22,13 @@ import torch
 from tui_nn import codegen
 from tui_nn.cli import main
 from tui_nn.codegen import export_script
+from tui_nn.codegen.data import data_section
 from tui_nn.data import load_dataset
 from tui_nn.data.idx import write_idx
-from tui_nn.engine import Trainer
 from tui_nn.errors import TuiNnError
 from tui_nn.presets import load_named, parse_preset
 from tui_nn.spec import LOGIC_SETS, SYNTHETIC_SETS, LayerSpec
+from tui_nn.training import Trainer
 
 
 def changed(preset, *, data=None, model=None, **train):
@@ -293,7 +297,7 @@ def test_more_presets_match_the_engine(name: str, tmp_path: Path) -> None:
 
 def script_data(preset) -> tuple[torch.Tensor, torch.Tensor, int]:
     seed = preset.data.seed if preset.data.seed is not None else preset.train.seed
-    code, modules, _, _ = codegen._data_section(preset, seed)
+    code, modules, _, _ = data_section(preset, seed)
     namespace = {"torch": torch, "DATA_SEED": seed}
     namespace.update({name: importlib.import_module(name) for name in modules})
     exec(code, namespace)
@@ -338,9 +342,13 @@ def test_synthetic_constants_agree() -> None:
         synthetic.DEFAULT_SINE_NOISE,
     )
     from tui_nn.data.digits import DIGITS_FILE
-    from tui_nn.engine import EVAL_EVERY_STEPS
+    from tui_nn.training import EVAL_EVERY_STEPS
 
     assert codegen.DIGITS_FILE == DIGITS_FILE and codegen.EVAL_EVERY_STEPS == EVAL_EVERY_STEPS
+    from tui_nn.codegen.head import SIGNED_OUTPUTS
+    from tui_nn.model import SIGNED_OUTPUTS as ENGINE_SIGNED_OUTPUTS
+
+    assert SIGNED_OUTPUTS == ENGINE_SIGNED_OUTPUTS
 
 
 @pytest.mark.parametrize(
@@ -392,13 +400,72 @@ def test_script_text_reads_like_the_lesson() -> None:
     assert "torch.manual_seed(SEED)" in text
     assert "model = nn.Sequential(\n    linear(2, 16),\n    nn.ReLU(),\n    linear(16, 1)," in text
     assert "model[0].requires_grad_(False)  # frozen (trainable = false)" in text
-    assert "F.binary_cross_entropy_with_logits" in text and "def train_step(x, t):" in text
+    assert "F.binary_cross_entropy_with_logits" in text
+    assert "loss = gradient_step(train_net, loss_fn, optimizer, x_batch, t_batch).item()" in text
     wired = export_script(load_named("xor-nand"))
     assert "class Step(nn.Module):" in wired and "torch.optim" not in wired
     assert "model[0].weight.copy_(torch.tensor([[1.0, 1.0], [-1.0, -1.0]]))" in wired
     perceptron = export_script(load_named("nand"))
-    assert "unit.weight[0] += LEARNING_RATE * x_i * t" in perceptron
-    assert "if (a > 0) != (t > 0):" in perceptron and "class Sign(nn.Module):" in perceptron
+    assert "perceptron_update(unit.weight[0], unit.bias[0], x_i, t, LEARNING_RATE, STRICT)" in (
+        perceptron
+    )
+    assert "STRICT = True" in perceptron and "class Sign(nn.Module):" in perceptron
+
+
+def source(obj: Any) -> str:
+    """What the exporter copies of an engine function: its source, less mypy's comments."""
+    return re.sub(r"  # type: ignore\[[^\]]*\]", "", inspect.getsource(obj))
+
+
+def test_the_script_carries_the_engines_own_training_code() -> None:
+    from tui_nn import model
+    from tui_nn.training import batch_order, evaluation, steps, stop_rules
+
+    mlp = export_script(load_named("circle"))
+    perceptron = export_script(load_named("nand"))
+    frozen = export_script(load_named("xor-nand"))
+    shared = [
+        evaluation.Evaluation,
+        evaluation.evaluate,
+        stop_rules.Stop,
+        stop_rules.watched,
+        stop_rules.track_best,
+        stop_rules.gradient_stop,
+        stop_rules.frozen_stop,
+    ]
+    for text, used in (
+        (
+            mlp,
+            [
+                steps.gradient_step,
+                batch_order.epoch_order,
+                stop_rules.diverged,
+                stop_rules.budget_stop,
+                *shared[:-1],
+            ],
+        ),
+        (
+            perceptron,
+            [
+                steps.perceptron_update,
+                batch_order.epoch_order,
+                evaluation.perceptron_costs,
+                stop_rules.weights_repeat,
+                stop_rules.perceptron_stop,
+                stop_rules.budget_stop,
+                model.Sign,
+                *shared[:3],
+            ],
+        ),
+        (frozen, [model.Step, *shared]),
+    ):
+        for obj in used:
+            assert source(obj) in text, obj
+    # The lecture's five lines, in the engine and so in the script:
+    assert "loss.backward()  # type: ignore" in inspect.getsource(steps.gradient_step)
+    assert "    loss.backward()  # d loss / d weight" in mlp
+    assert "type: ignore" not in mlp + perceptron + frozen
+    assert "def train_step" not in mlp and "unit.weight[0] +=" not in perceptron
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import sys
 import pytest
 import torch
 
-from tui_nn.engine import Trainer
 from tui_nn.errors import DeviceError, TrainingError
 from tui_nn.presets import load_named
 from tui_nn.spec import LayerSpec
 from tui_nn.trainer.protocol import Metrics
+from tui_nn.training import Trainer
 
 
 def with_train(preset, **changes):
@@ -152,10 +152,30 @@ def test_diverging_run_stops_at_once_with_advice() -> None:
     trainer.run()
     summary = trainer.summary()
     assert summary.status == "diverged"
-    assert (
-        "diverged at step" in summary.message and "smaller learning rate" in summary.message
-    )
+    assert "diverged at step" in summary.message and "smaller learning rate" in summary.message
     assert trainer.state.step < 50
+
+
+def test_a_step_that_diverges_does_not_end_its_epoch() -> None:
+    # A full batch: every step is an epoch's last; the diverging one leaves the epoch unfinished,
+    # as the exported script counts it, with one stop mark.
+    trainer = Trainer(
+        with_layers(
+            with_train(
+                load_named("circle"),
+                learning_rate=1e9,
+                optimizer="sgd",
+                loss="mse",
+                batch_size=1000,
+            ),
+            LayerSpec(units=8, activation="relu"),
+            LayerSpec(units=1, activation="identity"),
+        )
+    )
+    trainer.run()
+    assert trainer.state.status == "diverged"
+    assert trainer.state.epoch == trainer.state.step - 1
+    assert [(s.epoch, s.reason) for s in trainer.state.stops] == [(trainer.state.epoch, "diverged")]
 
 
 def test_metric_events_are_rate_limited_and_complete() -> None:
@@ -192,7 +212,7 @@ def test_absent_device_lists_the_devices_there_are() -> None:
 
 def test_the_core_never_imports_textual() -> None:
     code = (
-        "import sys, tui_nn.cli, tui_nn.engine, tui_nn.presets, tui_nn.data, tui_nn.runs, "
+        "import sys, tui_nn.cli, tui_nn.training, tui_nn.presets, tui_nn.data, tui_nn.runs, "
         "tui_nn.trainer.server, tui_nn.trainer.client, tui_nn.devices, tui_nn.model\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
         "print(bad); sys.exit(1 if bad else 0)"
@@ -203,7 +223,9 @@ def test_the_core_never_imports_textual() -> None:
 
 def test_trainable_layers_before_a_step_output_are_a_clear_error() -> None:
     preset = with_layers(
-        load_named("xor"), LayerSpec(units=4, activation="tanh"), LayerSpec(units=1, activation="step")
+        load_named("xor"),
+        LayerSpec(units=4, activation="tanh"),
+        LayerSpec(units=1, activation="step"),
     )
     with pytest.raises(TrainingError, match="no gradient"):
         Trainer(preset)

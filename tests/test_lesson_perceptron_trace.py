@@ -114,7 +114,7 @@ def test_budget_runs_out() -> None:
 
 
 def _engine_run(preset):
-    from tui_nn.engine import Trainer
+    from tui_nn.training import Trainer
 
     trainer = Trainer(preset)
     trainer.run()

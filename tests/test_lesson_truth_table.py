@@ -94,7 +94,7 @@ def test_hand_wired_xor_matches_every_row_and_shows_the_hidden_units() -> None:
 
 
 def test_the_engine_evaluates_the_hand_wired_xor_without_training() -> None:
-    from tui_nn.engine import Trainer
+    from tui_nn.training import Trainer
 
     trainer = Trainer(load_named("xor-nand"))
     trainer.run()
@@ -104,7 +104,7 @@ def test_the_engine_evaluates_the_hand_wired_xor_without_training() -> None:
 
 def test_truth_table_agrees_with_the_engine_on_trained_networks() -> None:
     torch = pytest.importorskip("torch")
-    from tui_nn.engine import Trainer
+    from tui_nn.training import Trainer
 
     for name in ("nand", "sprinkler", "xor"):
         preset = load_named(name)

@@ -17,7 +17,7 @@ from tui_nn.errors import TuiNnError
 from tui_nn.trainer.protocol import StopMark
 
 if TYPE_CHECKING:
-    from tui_nn.engine import Trainer
+    from tui_nn.training import Trainer
 
 FORMAT = "tui-nn-checkpoint-1"
 MAX_CHECKPOINT_BYTES = 8 * 2**30
@@ -38,8 +38,9 @@ def checkpoint_tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[
                 if isinstance(value, torch.Tensor):
                     tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
     tensors["rng.order"] = trainer.generator.get_state()
-    if trainer._pos and trainer._perm is not None:  # stopped mid-epoch: keep the epoch's order
-        tensors["order.permutation"] = trainer._perm.detach().cpu().contiguous()
+    progress = trainer.epoch_progress
+    if progress.position and progress.permutation is not None:  # mid-epoch: keep the epoch's order
+        tensors["order.permutation"] = progress.permutation.detach().cpu().contiguous()
     state = trainer.state
     metadata = {
         "format": FORMAT,
@@ -54,8 +55,8 @@ def checkpoint_tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[
                 "best_epoch": state.best_epoch,
                 "stops": [dataclasses.asdict(stop) for stop in state.stops],
                 "learning_rate": trainer.learning_rate,
-                "position": trainer._pos,
-                "epoch_errors": trainer._epoch_errors,
+                "position": progress.position,
+                "epoch_errors": progress.errors,
             }
         ),
     }
@@ -171,7 +172,8 @@ def restore_checkpoint(trainer: Trainer, path: Path) -> None:
         and 0 < position < trainer.n_train
         and len(permutation) == trainer.n_train
     ):
-        trainer._perm = permutation.to(trainer.device) if not trainer.is_perceptron else permutation
-        trainer._pos = position
-        trainer._epoch_errors = int(run_state.get("epoch_errors", 0))
+        from tui_nn.training import EpochProgress
+
+        errors = int(run_state.get("epoch_errors", 0))
+        trainer.resume_epoch(EpochProgress(permutation, position, errors))
     state.status = "paused" if epoch else "ready"

@@ -1,0 +1,42 @@
+"""`tui-nn code`: a preset as a standalone, plain PyTorch script ("show the code").
+
+The script needs only torch. On the CPU it trains exactly as the engine does: the same data
+(logic gates as literal tensors, synthetic sets and the sine curve drawn by the same code from
+the same seed, the bundled digits read from the installed package's file, MNIST and CSV files
+read from `data.path`), the same seeded train/test split, the same initial weights
+(`torch.manual_seed(seed)` before the layers are made, in the same order), the same loss on the
+same targets, optimizer, batch order and stop rules evaluated at the same epochs. The training
+itself is the engine's own code: the script carries the source of `tui_nn.training`'s
+`gradient_step`, `perceptron_update`, `epoch_order`, `evaluate` and stop rules (`shared`), and
+its loop calls them as the trainer does. At the end it prints the final metrics and a
+`RESULT {json}` line with the parameters under their state-dict names, which is how the tests
+compare it with the engine.
+
+- `data`: `load_data()` for each data set
+- `head`: the network and the task head (targets, loss, predictions)
+- `loop`: the engine's training functions, the loop that calls them, the report
+- `shared`: the engine's source, read from its files
+- `script`: `export_script`, which puts the parts together
+
+This package must not import torch or textual (the app shows the code without loading torch).
+"""
+
+from tui_nn.codegen.data import (
+    DEFAULT_NOISE,
+    DEFAULT_SAMPLES,
+    DEFAULT_SINE_NOISE,
+    DIGITS_FILE,
+    SYNTHETIC_CONSTANTS,
+)
+from tui_nn.codegen.loop import EVAL_EVERY_STEPS
+from tui_nn.codegen.script import export_script
+
+__all__ = [
+    "DEFAULT_NOISE",
+    "DEFAULT_SAMPLES",
+    "DEFAULT_SINE_NOISE",
+    "DIGITS_FILE",
+    "EVAL_EVERY_STEPS",
+    "SYNTHETIC_CONSTANTS",
+    "export_script",
+]
