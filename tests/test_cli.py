@@ -144,7 +144,7 @@ def test_unexpected_errors_exit_1_without_traceback(monkeypatch, capsys) -> None
     def explode(options):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("tui_nn.cli.cmd_presets", explode)
+    monkeypatch.setattr("tui_nn.cli.commands.cmd_presets", explode)
     assert main(["presets"]) == 1
     err = capsys.readouterr().err
     assert "unexpected error: RuntimeError: boom" in err and "Traceback" not in err

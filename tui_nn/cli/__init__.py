@@ -1,0 +1,54 @@
+"""The `tui-nn` command: opens the app, or runs `train`, `presets`, `devices`, `runs`, `attach`,
+`code`.
+
+- `parser`: the parsers and argument types;
+- `commands`: opening the app, attaching to a run, and the listing commands;
+- `train`: `tui-nn train`, on the run lifecycle of `tui_nn.runs.session`;
+- `report`: progress as a bar, plain lines or JSON lines.
+
+Heavy imports (torch, textual) happen inside the commands that need them, so that `--help` is
+instant and the app can draw before torch is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from tui_nn.cli import commands, train
+from tui_nn.cli.parser import COMMANDS, build_command_parser, build_parser
+from tui_nn.errors import TuiNnError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in COMMANDS:
+            options = build_command_parser().parse_args(args)
+            handler = {
+                "train": train.cmd_train,
+                "presets": commands.cmd_presets,
+                "devices": commands.cmd_devices,
+                "runs": commands.cmd_runs,
+                "attach": commands.cmd_attach,
+                "code": commands.cmd_code,
+            }
+            return handler[options.command](options)
+        options = build_parser().parse_args(args)
+        return commands.cmd_app(options)
+    except TuiNnError as error:
+        print(f"tui-nn: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tui-nn: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("TUI_NN_DEBUG"):
+            raise
+        print(
+            f"tui-nn: unexpected error: {type(error).__name__}: {error} "
+            "(set TUI_NN_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1

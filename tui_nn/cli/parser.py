@@ -1,0 +1,119 @@
+"""The command line's parsers and argument types (no heavy imports: `--help` is instant)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from tui_nn import __version__
+
+COMMANDS = ("train", "presets", "devices", "runs", "attach", "code")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    from tui_nn.presets.limits import MAX_SEED
+
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {value}")
+    return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="tui-nn",
+        description="Learn and try neural networks in a terminal. "
+        "Without a command, opens the app (with PRESET_OR_FILE loaded if given).",
+        epilog="Commands: train, presets, devices, runs, attach, code. `tui-nn COMMAND --help` for each.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
+    parser.add_argument(
+        "preset", nargs="?", metavar="PRESET_OR_FILE", help="preset name or .toml file"
+    )
+    return parser
+
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="tui-nn")
+    parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
+    )
+
+    train = commands.add_parser("train", help="train a preset headless and print its metrics")
+    train.add_argument(
+        "preset",
+        nargs="?",
+        metavar="PRESET_OR_FILE",
+        help="preset name (see `tui-nn presets`) or file",
+    )
+    train.add_argument(
+        "--resume", metavar="RUN", help="continue a run (id from `tui-nn runs`, path, or latest)"
+    )
+    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (default: the preset's)")
+    train.add_argument("--epochs", type=_positive_int, help="epoch budget")
+    train.add_argument("--seed", type=_seed, help="random seed")
+    train.add_argument("--lr", type=_positive_float, help="learning rate")
+    train.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    train.add_argument(
+        "--out",
+        metavar="DIR",
+        help="the run folder (default: a new folder in the user's runs folder)",
+    )
+    train.add_argument(
+        "--checkpoint-every",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between checkpoints (default 30; also at the end)",
+    )
+    train.add_argument(
+        "--json", action="store_true", help="one JSON object a line; the last is the summary"
+    )
+
+    commands.add_parser("presets", help="list built-in and user presets")
+    commands.add_parser("devices", help="list the devices training can use")
+    commands.add_parser("runs", help="list training runs, newest first")
+    attach = commands.add_parser(
+        "attach", help="open the app on a run that trains in the background"
+    )
+    attach.add_argument(
+        "run",
+        nargs="?",
+        metavar="RUN",
+        help="run id (see `tui-nn runs`) or folder; default: the newest run training",
+    )
+    code = commands.add_parser("code", help="print the preset as a standalone PyTorch script")
+    code.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name or .toml file")
+    code.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    return parser
