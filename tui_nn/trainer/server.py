@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_nn.errors import TuiNnError
 from tui_nn.trainer import protocol
@@ -44,6 +44,10 @@ from tui_nn.trainer.protocol import (
     State,
     TrainEpoch,
 )
+
+if TYPE_CHECKING:  # both import torch, which loads once the trainer is up (see `serve`)
+    from tui_nn.runs.session import RunSession
+    from tui_nn.training import Trainer
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 CHECKPOINT_INTERVAL_S = 30.0
@@ -83,13 +87,13 @@ class TrainerServer:
         self._deferred: deque[Inbox] = deque()
         self._app: AppConnection | None = None
         self.detachable = detachable  # a socket trainer keeps training when its app goes away
-        self._trainer: Any = None
+        self._trainer: Trainer | None = None
         self._loaded_event: protocol.Loaded | None = None
         self._load_error: str | None = None
         self._devices: list[DeviceInfo] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
-        self._run_folder: Any = None  # the run in progress (a RunSession), made at its first start
+        self._run_folder: RunSession | None = None  # the run in progress, made at its first start
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._ever_attached = False
         self._joining: AppConnection | None = None  # an app that connected and awaits its welcome
@@ -250,13 +254,13 @@ class TrainerServer:
         )
         preset = load_preset(session.path / "preset.toml")
         self._load(preset_to_dict(preset))
-        session.start(self._trainer, status="paused")  # restores the checkpoint first
+        session.start(self._require_trainer(), status="paused")  # restores the checkpoint first
         self._run_folder = session
         self.send(protocol.RunOpened(str(session.path)))
         self._send_state()
         self._send_snapshot()
 
-    def _require_trainer(self) -> Any:
+    def _require_trainer(self) -> Trainer:
         if self._trainer is None:
             if self._load_error is not None:
                 raise TuiNnError(f"the preset could not be loaded: {self._load_error}")
@@ -323,7 +327,7 @@ class TrainerServer:
         from tui_nn.runs import RunSession
 
         session = RunSession.new(socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S)
-        session.start(self._trainer)
+        session.start(self._require_trainer())
         self._run_folder = session
         self.send(protocol.RunOpened(str(session.path)))
 
@@ -332,7 +336,7 @@ class TrainerServer:
             self._run_folder.record(event)
         self.send(event)
 
-    def _on_epoch_end(self, trainer: Any) -> None:
+    def _on_epoch_end(self, trainer: Trainer) -> None:
         if self._run_folder is not None:
             self._run_folder.epoch_ended(trainer)  # the periodic checkpoint
 
@@ -364,7 +368,7 @@ class TrainerServer:
             match command:
                 case SetLearningRate(value=value):
                     try:
-                        self._trainer.set_learning_rate(value)
+                        self._require_trainer().set_learning_rate(value)
                     except TuiNnError as error:
                         self.send(protocol.Error(str(error)))
                 case _Attached():
