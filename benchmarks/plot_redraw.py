@@ -14,23 +14,38 @@ import statistics
 import time
 
 from tui_nn.presets import load_named, resolve_preset
+from tui_nn.trainer.protocol import DeviceInfo, Metrics
 from tui_nn.ui.app import TuiNnApp
-from tui_nn.ui.loss_plot import LossPlot
-from tui_nn.ui.plots_pane import PlotsPane
+from tui_nn.ui.panes.plots import PlotsPane
+from tui_nn.ui.widgets.loss_plot import LossPlot
 
-DEVICES = [{"name": "cpu", "description": "CPU", "memory_bytes": None}]
+DEVICES = [DeviceInfo(name="cpu", description="CPU", memory_bytes=None)]
 
 
 async def redraw_time(points: int, repeats: int = 20) -> float:
-    app = TuiNnApp(load_named("circle"), resolve_preset("circle"), trainer_factory=None, devices=DEVICES)
+    app = TuiNnApp(
+        load_named("circle"), resolve_preset("circle"), trainer_factory=None, devices=DEVICES
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.query_one(PlotsPane)
+        pane.set_shape(10, "classification")  # ten steps an epoch: x = step / 10
         for i in range(points):
             pane.add_metrics(
-                {"epoch": i / 10, "step": i, "train_loss": 1.0 / (1 + i), "test_loss": 1.2 / (1 + i),
-                 "train_acc": min(1.0, i / points), "test_acc": min(1.0, i / points)}
+                Metrics(
+                    epoch=i // 10,
+                    step=i,
+                    train_loss=1.0 / (1 + i),
+                    samples_per_s=0.0,
+                    elapsed_s=0.0,
+                    lr=0.1,
+                    status="running",
+                    test_loss=1.2 / (1 + i),
+                    train_acc=min(1.0, i / points),
+                    test_acc=min(1.0, i / points),
+                )
             )
-        await pilot.pause()
+        while pane.plots is None:  # mounted a moment after the pane
+            await pilot.pause()
         plots = list(app.query(LossPlot))
         timings = []
         for _ in range(repeats):

@@ -18,7 +18,9 @@ _ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=
 
 
 class PtyApp:
-    def __init__(self, argv: list[str], *, size: tuple[int, int] = (80, 24), env: dict | None = None):
+    def __init__(
+        self, argv: list[str], *, size: tuple[int, int] = (80, 24), env: dict | None = None
+    ):
         self.master, slave = os.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))

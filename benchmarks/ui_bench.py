@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine_overhead import engine_preset, time_bare  # noqa: E402
-from pty_app import PtyApp  # noqa: E402
+from engine_overhead import engine_preset, time_bare
+from pty_app import PtyApp
 
 HERE = Path(__file__).resolve().parent
 F1, ESCAPE, SPACE, CTRL_O, CTRL_R = b"\x1bOP", b"\x1b", b" ", b"\x0f", b"\x12"

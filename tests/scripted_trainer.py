@@ -1,6 +1,7 @@
 """`ScriptedTrainer`: the `TrainerProcess` interface from memory, for Pilot tests. Subclasses
 answer commands in `_do_<command NAME>(command)` methods and send events with `emit`; both are the
-typed messages of `tui_nn.trainer.protocol`, so a fake cannot send what the real trainer would not."""
+typed messages of `tui_nn.trainer.protocol`, so a fake cannot send what the real trainer would not.
+`end` makes the trainer go away (a crash, a closed connection), as the real one's events end."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ class ScriptedTrainer:
         self._events: queue.Queue[p.Event | None] = queue.Queue()
         self._alive = False
 
-    def start(self) -> None:
+    def start(self, *, ready: bool = True) -> None:
+        """Up and connected; `ready=False`: without the `Ready` a new trainer sends first (an
+        attached trainer's fake sends its own welcome)."""
         self._alive = True
-        self.emit(p.Ready(protocol=p.PROTOCOL_VERSION, devices=[CPU], pid=0))
+        if ready:
+            self.emit(p.Ready(protocol=p.PROTOCOL_VERSION, devices=[CPU], pid=0))
 
     @property
     def running(self) -> bool:
@@ -55,8 +59,14 @@ class ScriptedTrainer:
 
     def stop(self, timeout: float = 2.0) -> None:
         if self._alive:
-            self._alive = False
-            self._events.put(None)
+            self.end()
+
+    def end(self, exited: p.Exited | None = None) -> None:
+        """The trainer goes away: `exited` (if any) is the last event the app gets."""
+        self._alive = False
+        if exited is not None:
+            self.emit(exited)
+        self._events.put(None)
 
     def detach(self) -> None:
         self.stop()

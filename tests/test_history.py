@@ -123,3 +123,33 @@ def test_history_module_does_not_import_textual():
     importlib.reload(module)
     source = open(module.__file__, encoding="utf-8").read()
     assert "import textual" not in source and "from textual" not in source
+
+
+def test_add_metrics_places_losses_by_step_and_evaluations_by_epoch():
+    from tui_nn.trainer import protocol as p
+    from tui_nn.ui.history import add_metrics
+
+    loss, acc = History(capacity=8), History(capacity=8)
+    point = p.EvalPoint(epoch=2, step=8, train_loss=0.5, test_loss=0.75, train_acc=0.5, test_acc=1)
+    metrics = p.Metrics(
+        epoch=2, step=10, train_loss=0.25, samples_per_s=1.0, elapsed_s=1.0, lr=0.1,
+        status="running", evals=[point],
+    )  # fmt: skip
+    assert add_metrics(loss, acc, metrics, steps_per_epoch=4) == 0.25  # test - train loss
+    assert loss.points("train_loss") == ([2.5], [0.25])  # step 10 of 4 an epoch
+    assert loss.points("test_loss") == ([2.0], [0.75])
+    assert acc.points("test_acc") == ([2.0], [1.0])
+    no_window = p.Metrics(
+        epoch=3, step=12, train_loss=None, samples_per_s=1.0, elapsed_s=2.0, lr=0.1,
+        status="paused", eval_train_loss=0.4, test_loss=math.nan,
+    )  # fmt: skip
+    assert add_metrics(loss, acc, no_window, steps_per_epoch=None) is None  # no finite test loss
+    assert loss.points("train_loss") == ([2.5, 3.0], [0.25, 0.4])  # the evaluation's, at epoch 3
+
+
+def test_history_replace_shares_the_series_and_moves_the_version():
+    a, b = History(capacity=8), History(capacity=8)
+    b.add("train", 1, 0.5)
+    before = a.version
+    a.replace(b)
+    assert a.points("train") == ([1.0], [0.5]) and a.version > before

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from tui_nn.checkpoint import read_checkpoint
-from tui_nn.live_runs import pid_alive
+from tui_nn.runs import pid_alive
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 
@@ -71,7 +71,7 @@ class Terminal:
             stderr=slave,
             env=dict(env, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows)),
             start_new_session=True,
-            preexec_fn=take_terminal,  # noqa: PLW1509 - a test, no threads of ours run here
+            preexec_fn=take_terminal,
         )
         os.close(slave)
         self.output = b""

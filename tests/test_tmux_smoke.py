@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_nn.live_runs import pid_alive
+from tui_nn.runs import pid_alive
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 

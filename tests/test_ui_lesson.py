@@ -1,240 +1,246 @@
 """Pilot tests of the Lesson tab: truth tables of hand-set weights, the perceptron rule step by
-step, decision maps, the digits view, the code view, snapshots only while the tab is shown.
+step, decision maps, the network, the digits, the curve, snapshots only while the tab is shown,
+the code view.
 
-A fake trainer answers the app's commands with scripted events (`loaded` with a data overview,
-`snapshot` with the weights it holds, `state`), so every number here is known in advance and
-checked against the hand computation of the lesson.
+A fake trainer answers the commands with scripted protocol events (`Loaded` with a data overview,
+`Snapshot` with the weights it holds, `State`), so every number here is known in advance and
+checked against the hand computation of the lesson. Most tests hold the pane in a small host app
+that wires it to the fake through the pane's own contract (`send`, `committed`, `trainer_event`);
+the last ones run the whole app, for its keys (`v`, `a`, `c`) and the plots beside the lesson.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from lesson_support import confusion_of, logic_loaded, logic_snapshot, state, steps_per_epoch
 from scripted_trainer import ScriptedTrainer
-from textual.widgets import Input, TabbedContent
+from support import wait_for
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from tui_nn.lesson.gates import gate_table
-from tui_nn.lesson.threshold import forward
-from tui_nn.lesson.truth_table import decision_rule
-from tui_nn.presets import load_named, resolve_preset
+import tui_nn.ui
+from tui_nn.presets import load_named, preset_from_dict, preset_to_dict, resolve_preset
+from tui_nn.spec import Preset
+from tui_nn.trainer import protocol as p
 from tui_nn.ui.app import TuiNnApp
-from tui_nn.ui.lesson_code import CodeScreen
-from tui_nn.ui.lesson_pane import LessonPane
-from tui_nn.ui.lesson_render import class_one
-from tui_nn.ui.lesson_rule import RuleView
-from tui_nn.ui.lesson_table import TableView
-from tui_nn.ui.lesson_views import CurveView, DigitsView, MapView, NetView
-from tui_nn.ui.plots_pane import PlotsPane
+from tui_nn.ui.lesson.code import CodeScreen
+from tui_nn.ui.lesson.curve import CurveView
+from tui_nn.ui.lesson.digits import DigitsView
+from tui_nn.ui.lesson.map import MapView
+from tui_nn.ui.lesson.network import NetView
+from tui_nn.ui.lesson.pane import LessonPane
+from tui_nn.ui.lesson.rule import RuleView
+from tui_nn.ui.lesson.table import TableView
+from tui_nn.ui.panes.plots import PlotsPane
 
 SIZE = (80, 24)
+VIEWS: dict[str, type[Widget]] = {
+    "lesson-table": TableView,
+    "lesson-rule": RuleView,
+    "lesson-map": MapView,
+    "lesson-net": NetView,
+    "lesson-digits": DigitsView,
+    "lesson-curve": CurveView,
+}
+
+LoadedMaker = Callable[[Preset], p.Loaded]
+Layers = list[tuple[list[list[float]], list[float], str]]
 
 
-@pytest.fixture(autouse=True)
-def _plain_environment(monkeypatch):
-    monkeypatch.delenv("TUI_NN_ASCII", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-# -- scripted trainer events (pure Python, as the trainer would send them) -------------------
-
-
-def logic_overview(gate: str) -> dict[str, Any]:
-    rows = gate_table(gate)
-    return {
-        "set": gate,
-        "class_names": ["0", "1"],
-        "bounds": [[-0.25, 1.25], [-0.25, 1.25]],
-        "points": {"train": [[float(a), float(b), float(t)] for (a, b), t in rows], "test": []},
-    }
-
-
-def logic_loaded(preset_dict: dict[str, Any]) -> dict[str, Any]:
-    gate = preset_dict["data"]["set"]
-    return {
-        "event": "loaded",
-        "preset": preset_dict["name"],
-        "device": "cpu",
-        "n_features": 2,
-        "n_classes": 2,
-        "input_names": ["Sunny", "Dry"] if gate == "sprinkler" else ["A", "B"],
-        "task": "classification",
-        "n_train": 4,
-        "n_test": 0,
-        "parameters": 3,
-        "overview": logic_overview(gate),
-    }
-
-
-def grid_map(layers: list[tuple], activation: str, loss: str, kind: str) -> dict[str, Any]:
-    """The snapshot's 16x32 map over the logic square, sampled edge to edge like the trainer."""
-    rows, cols, lo, hi = 16, 32, -0.25, 1.25
-    rule = decision_rule(activation, loss, len(layers[-1][1]), kind)
-    values = []
-    for r in range(rows):
-        y = hi - (hi - lo) * r / (rows - 1)
-        row = []
-        for c in range(cols):
-            x = lo + (hi - lo) * c / (cols - 1)
-            row.append(round(class_one(forward(layers, (x, y))[-1].y, rule, activation), 3))
-        values.append(row)
-    return {"rows": rows, "cols": cols, "bounds": [[lo, hi], [lo, hi]], "values": values}
-
-
-def snapshot_event(
-    layers: list[tuple], *, epoch: int = 0, loss: str = "perceptron", kind: str = "perceptron"
-) -> dict[str, Any]:
-    out = []
-    for weights, bias, activation in layers:
-        flat = [abs(w) for row in weights for w in row]
-        out.append(
-            {
-                "activation": activation,
-                "shape": [len(weights), len(weights[0])],
-                "trainable": True,
-                "mean_abs": sum(flat) / len(flat),
-                "max_abs": max(flat),
-                "grad_norm": None,
-                "weights": weights,
-                "bias": bias,
-            }
-        )
-    return {
-        "event": "snapshot",
-        "epoch": epoch,
-        "step": 4 * epoch,
-        "layers": out,
-        "map": grid_map(layers, layers[-1][2], loss, kind),
-    }
+# -- the fake trainer ------------------------------------------------------------------------
 
 
 class LessonFake(ScriptedTrainer):
-    """The trainer protocol from memory: `load`, `views`, `set_weights`, `start`/`pause`."""
+    """The trainer from memory: `Load`, `SetViews`, `SetWeights`; the network it holds is
+    `layers` (the preset's hand-set weights, else zeros, as the perceptron presets start)."""
 
-    instances: list[LessonFake] = []
-
-    def __init__(self, loaded: Callable[[dict[str, Any]], dict[str, Any]] = logic_loaded) -> None:
+    def __init__(self, loaded: LoadedMaker = logic_loaded) -> None:
         super().__init__()
         self.views = False
-        self.layers: list[tuple] | None = None
-        self.preset: dict[str, Any] | None = None
+        self.layers: Layers | None = None
+        self.preset: Preset | None = None
         self.make_loaded = loaded
-        LessonFake.instances.append(self)
-
-    def detach(self) -> None:
-        self.stop()
+        self.snapshots = 0  # snapshots sent: each has its number as its step
 
     def views_sent(self) -> list[bool]:
-        return [fields["enabled"] for name, fields in self.commands if name == "views"]
+        return [command.enabled for command in self.commands if isinstance(command, p.SetViews)]
 
-    def _state(self, status: str = "idle", stops: list[dict[str, Any]] | None = None) -> None:
-        self.emit(
-            {
-                "event": "state",
-                "status": status,
-                "epoch": 0,
-                "step": 0,
-                "message": "",
-                "lr": 1.0,
-                "stops": stops or [],
-            }
-        )
-
-    def _snapshot(self) -> None:
+    def snapshot(self) -> None:
+        """Send a snapshot of the weights held now (while the views are on)."""
         if self.views and self.layers is not None and self.preset is not None:
-            train, model = self.preset["train"], self.preset["model"]
-            self.emit(snapshot_event(self.layers, loss=train["loss"], kind=model["kind"]))
+            self.snapshots += 1
+            self.emit(
+                logic_snapshot(
+                    self.layers,
+                    loss=self.preset.train.loss,
+                    kind=self.preset.model.kind,
+                    step=self.snapshots,
+                )
+            )
 
-    def _do_load(self, preset: dict[str, Any]) -> None:
-        self.preset = preset
-        layers = preset["model"]["layers"]
-        if all(layer.get("weights") is not None for layer in layers):
-            self.layers = [(x["weights"], x["bias"], x["activation"]) for x in layers]
-        else:  # zeros, as the perceptron presets start
-            self.layers = [([[0.0, 0.0]], [0.0], layers[0]["activation"])]
+    def _do_load(self, command: p.Load) -> None:
+        preset = self.preset = preset_from_dict(command.preset)
+        layers = preset.model.layers
+        if all(layer.weights is not None and layer.bias is not None for layer in layers):
+            self.layers = [
+                ([list(row) for row in x.weights or []], list(x.bias or []), x.activation)
+                for x in layers
+            ]
+        else:
+            self.layers = [([[0.0, 0.0]], [0.0], layers[0].activation)]
         self.emit(self.make_loaded(preset))
-        self._state()
-        self._snapshot()
+        self.emit(state())
+        self.snapshot()
 
-    def _do_views(self, enabled: bool) -> None:
-        self.views = enabled
-        self._snapshot()
+    def _do_views(self, command: p.SetViews) -> None:
+        self.views = command.enabled
+        self.snapshot()
 
-    def _do_set_weights(self, layers: list[dict[str, Any]]) -> None:
+    def _do_set_weights(self, command: p.SetWeights) -> None:
         assert self.layers is not None
         self.layers = [
-            (given["weights"], given["bias"], old[2])
-            for given, old in zip(layers, self.layers, strict=True)
+            (given.weights or [], given.bias or [], old[2])
+            for given, old in zip(command.layers, self.layers, strict=True)
         ]
-        self._state("paused")
-        self._snapshot()
+        self.emit(state("paused"))
+        self.snapshot()
+
+
+class SilentFake(LessonFake):
+    """Takes hand-set weights without a word: what the pane shows then is its own guess."""
+
+    def _do_set_weights(self, command: p.SetWeights) -> None:
+        pass
+
+
+# -- the pane in a host app ------------------------------------------------------------------
+
+
+class LessonHost(App[None]):
+    """The lesson pane as the app holds it (a tab of the sidebar, the plots beside it), wired to a
+    fake trainer through the pane's contract only."""
+
+    CSS_PATH = Path(tui_nn.ui.__file__).with_name("app.tcss")
+
+    def __init__(self, preset: Preset, trainer: LessonFake) -> None:
+        super().__init__()
+        self.preset = preset
+        self.trainer = trainer
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with TabbedContent(id="sidebar"):
+                with TabPane("Presets", id="tab-presets"):
+                    yield Static("the presets")
+                with TabPane("Lesson", id="tab-lesson"):
+                    yield LessonPane(self.trainer.send, lambda: self.preset, False, id="lesson")
+            yield Static("the plots", id="plots")
+
+    def on_mount(self) -> None:
+        threading.Thread(target=self._read_events, daemon=True).start()
+        self.trainer.start()
+        self.trainer.send(p.Load(preset=preset_to_dict(self.preset)))
+
+    def on_unmount(self) -> None:
+        self.trainer.stop()
+
+    def _read_events(self) -> None:
+        for event in self.trainer.events():
+            try:
+                self.call_from_thread(self._deliver, event)
+            except RuntimeError:  # the app has ended
+                return
+
+    def _deliver(self, event: p.Event) -> None:
+        self.query_one(LessonPane).trainer_event(event)
+
+
+HostMaker = Callable[..., tuple[LessonHost, LessonFake]]
+AppMaker = Callable[..., tuple[TuiNnApp, LessonFake]]
 
 
 @pytest.fixture
-def lesson_app() -> Iterator[Callable[..., TuiNnApp]]:
-    LessonFake.instances.clear()
+def host() -> Iterator[HostMaker]:
+    fakes: list[LessonFake] = []
 
-    def make(name: str, **fake_options: Any) -> TuiNnApp:
-        preset = load_named(name)
-        # device "auto": a preset's "cpu" is re-sent as "auto" once the trainer lists its
-        # devices (a second load, a Training tab matter); these tests want one load only
-        preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, device="auto"))
-        return TuiNnApp(
-            preset, resolve_preset(name), trainer_factory=lambda: LessonFake(**fake_options)
-        )
+    def make(name: str, fake: LessonFake | None = None) -> tuple[LessonHost, LessonFake]:
+        trainer = fake if fake is not None else LessonFake()
+        fakes.append(trainer)
+        return LessonHost(load_named(name), trainer), trainer
 
     yield make
-    for fake in LessonFake.instances:
+    for fake in fakes:  # end the reader threads even when a test failed
         fake.stop()
 
 
-async def wait_for(pilot, predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+# -- helpers ---------------------------------------------------------------------------------
 
 
-def text_of(app: TuiNnApp, selector: str) -> str:
+def text_of(app: App[Any], selector: str) -> str:
     return str(app.query_one(selector).render())
 
 
-async def open_lesson(pilot, view: str | None = None) -> LessonPane:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.loaded is not None, "the loaded event")
-    await pilot.press("v")
-    pane = app.query_one(LessonPane)
-    await wait_for(pilot, lambda: pane.shown, "the lesson tab")
+def drawn(pane: LessonPane) -> bool:
+    """The visible view has been drawn from the pane's data. A view keeps the same `LessonData`
+    from one snapshot to the next: to see it draw a newer one, wait on what it shows."""
+    if pane.data is None:
+        return False
+    view: Any = pane.query_one(VIEWS[pane.active_view])
+    return view.data is pane.data
+
+
+async def show_view(
+    pilot: Pilot[Any], pane: LessonPane, view: str, until: Callable[[], object], what: str
+) -> None:
+    """Switch the lesson to `view`; wait until `until()` says it shows `what` the test needs."""
+    pane.query_one("#lesson-tabs", TabbedContent).active = view
+    await wait_for(pilot, lambda: pane.active_view == view and until(), what)
+
+
+async def open_lesson(pilot: Pilot[Any], view: str | None = None) -> LessonPane:
+    """Show the lesson tab (as `v` does) once the trainer's `Loaded` is in, and `view` in it."""
+    pane = pilot.app.query_one(LessonPane)
+    await wait_for(pilot, lambda: pane.data is not None and pane.data.loaded, "the Loaded event")
+    pane.toggle()
+    await wait_for(pilot, lambda: pane.shown and drawn(pane), "the lesson tab")
     if view is not None:
-        pane.query_one("#lesson-tabs", TabbedContent).active = view
-    await pilot.pause(0.1)
+        await show_view(pilot, pane, view, lambda: drawn(pane), f"the view {view}")
     return pane
 
 
-async def type_number(pilot, field: Input, text: str) -> None:
+async def type_number(pilot: Pilot[Any], field: Input, text: str) -> None:
     """Type into a field as a person does: select what is there, then the keys."""
     field.focus()
+    await wait_for(pilot, lambda: field.has_focus, f"the focus on {field.id}")
     field.select_all()
     keys = {"-": "minus", ".": "full_stop"}
     await pilot.press(*(keys.get(ch, ch) for ch in text))
     await pilot.pause()
 
 
+def weights_sent(fake: LessonFake) -> list[p.SetWeights]:
+    return [command for command in fake.commands if isinstance(command, p.SetWeights)]
+
+
 # -- the truth table and hand-set weights ----------------------------------------------------
 
 
-async def test_hand_set_sprinkler_weights_truth_table_and_apply(lesson_app):
-    app = lesson_app("sprinkler")
+async def test_hand_set_sprinkler_weights_truth_table_and_apply(host: HostMaker) -> None:
+    app, fake = host("sprinkler")
     async with app.run_test(size=SIZE) as pilot:
-        await open_lesson(pilot, "lesson-table")
+        pane = await open_lesson(pilot, "lesson-table")
         view = app.query_one(TableView)
-        fake = LessonFake.instances[0]
         await wait_for(pilot, lambda: view.table is not None, "the truth table")
+        assert view.table is not None
         # From zero weights: sign(0) = -1 everywhere, so only the (1, 1) row is wrong.
         assert view.table.errors == 1
         assert text_of(app, "#table-title").startswith("Sprinkler (AND): find w0, w1, b")
@@ -250,12 +256,12 @@ async def test_hand_set_sprinkler_weights_truth_table_and_apply(lesson_app):
         assert [row.y for row in table.rows] == [-1.0, -1.0, -1.0, 1.0]
         assert [row.t for row in table.rows] == [-1.0, -1.0, -1.0, 1.0]
         assert table.all_match and table.errors == 0
-        truth = text_of(app, "#truth").splitlines()
-        assert truth[1].split() == ["0", "0", "-1.5", "-1", "-1", "✓"]
-        assert truth[4].split() == ["1", "1", "0.5", "1", "1", "✓"]
+        lines = text_of(app, "#truth").splitlines()
+        assert lines[1].split() == ["0", "0", "-1.5", "-1", "-1", "✓"]
+        assert lines[4].split() == ["1", "1", "0.5", "1", "1", "✓"]
         assert "all 4 rows match" in text_of(app, "#verdict")
         assert "not applied" in text_of(app, "#hand-state")
-        assert "set_weights" not in fake.names()  # nothing sent while typing
+        assert not weights_sent(fake)  # nothing sent while typing
 
         await type_number(pilot, app.query_one("#b-0-0", Input), "0.5")
         table = view.table
@@ -267,13 +273,21 @@ async def test_hand_set_sprinkler_weights_truth_table_and_apply(lesson_app):
 
         # Enter applies: the trainer gets the weights and continues from them.
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "set_weights" in fake.names(), "set_weights")
-        assert fake.commands[-1] == (
-            "set_weights",
-            {"layers": [{"weights": [[1.0, 1.0]], "bias": [0.5]}]},
+        await wait_for(pilot, lambda: weights_sent(fake), "SetWeights")
+        assert fake.commands[-1] == p.SetWeights(
+            layers=[p.LayerWeights(weights=[[1.0, 1.0]], bias=[0.5])]
         )
         await wait_for(pilot, lambda: not view.dirty, "the applied weights")
-        await pilot.pause(0.2)
+        await wait_for(
+            pilot,
+            lambda: (
+                pane.data is not None
+                and pane.data.snapshot is not None
+                and pane.data.snapshot.step == fake.snapshots
+                and view.data is pane.data
+            ),
+            "the trainer's snapshot of them",
+        )
         assert view.table.errors == 3  # the trainer's snapshot now holds them
         assert app.query_one("#b-0-0", Input).value == "0.5"
         assert "applied" in text_of(app, "#hand-state")
@@ -282,20 +296,53 @@ async def test_hand_set_sprinkler_weights_truth_table_and_apply(lesson_app):
         await type_number(pilot, app.query_one("#b-0-0", Input), "-1.5")
         assert view.table.all_match
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert not view.dirty
         assert view.table.errors == 3
         assert app.query_one("#b-0-0", Input).value == "0.5"
 
 
-async def test_xor_from_nand_units_matches_every_row(lesson_app):
-    app = lesson_app("xor-nand")
+async def test_applied_weights_show_before_the_trainer_answers(host: HostMaker) -> None:
+    app, fake = host("sprinkler", SilentFake())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_lesson(pilot, "lesson-table")
+        view = app.query_one(TableView)
+        await wait_for(pilot, lambda: view.table is not None, "the truth table")
+        assert pane.data is not None and pane.data.snapshot is not None
+        before = pane.data.snapshot
+        await type_number(pilot, app.query_one("#w-0-0-0", Input), "1")
+        await type_number(pilot, app.query_one("#w-0-0-1", Input), "1")
+        await type_number(pilot, app.query_one("#b-0-0", Input), "-1.5")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not view.dirty, "the applied weights")
+        after = pane.data.snapshot
+        assert after is not None and after is not before
+        assert after.layers[0]["weights"] == [[1.0, 1.0]] and after.layers[0]["bias"] == [-1.5]
+        # everything else is the trainer's last snapshot
+        assert dataclasses.replace(after, layers=before.layers) == before
+        assert {k: v for k, v in after.layers[0].items() if k not in ("weights", "bias")} == {
+            k: v for k, v in before.layers[0].items() if k not in ("weights", "bias")
+        }
+        assert before.layers[0]["bias"] == [0.0]  # the trainer's snapshot itself is unchanged
+        assert view.table is not None and view.table.all_match
+        assert "applied: the trainer continues" in text_of(app, "#hand-state")
+
+        fake.stop()  # no trainer: the weights are not applied
+        await type_number(pilot, app.query_one("#b-0-0", Input), "0.5")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "no trainer" in view.message, "the refusal")
+        assert view.dirty and "typed, not applied" in text_of(app, "#hand-state")
+        assert pane.data.snapshot is after
+
+
+async def test_xor_from_nand_units_matches_every_row(host: HostMaker) -> None:
+    app, _ = host("xor-nand")
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_lesson(pilot)
         assert pane.active_view == "lesson-table"
         view = app.query_one(TableView)
         await wait_for(pilot, lambda: view.table is not None, "the truth table")
-        assert view.table.all_match
+        assert view.table is not None and view.table.all_match
         assert [row.hidden for row in view.table.rows] == [
             ((0.0, 1.0),),
             ((1.0, 1.0),),
@@ -315,14 +362,13 @@ async def test_xor_from_nand_units_matches_every_row(lesson_app):
 # -- the perceptron rule ---------------------------------------------------------------------
 
 
-async def test_perceptron_rule_on_nand_step_by_step(lesson_app):
-    app = lesson_app("nand")
+async def test_perceptron_rule_on_nand_step_by_step(host: HostMaker) -> None:
+    app, fake = host("nand")
     async with app.run_test(size=SIZE) as pilot:
-        await open_lesson(pilot, "lesson-rule")
+        pane = await open_lesson(pilot, "lesson-rule")
         view = app.query_one(RuleView)
         app.query_one("#rule-view").focus()
         await pilot.press("s")
-        await pilot.pause(0.05)
         body = text_of(app, "#rule-body")
         # epoch 1, sample (0,0) with t = 1: a = 0, y = sign(0) = -1: misclassified, Δb = 1
         first = view.steps[0]
@@ -339,24 +385,10 @@ async def test_perceptron_rule_on_nand_step_by_step(lesson_app):
         assert "now w = (0, 0), b = 1" in body
         row = [line for line in body.splitlines() if line.lstrip().startswith("1 ")][0]
         assert row.split() == [
-            "1",
-            "0",
-            "0",
-            "1",
-            "0",
-            "-1",
-            "✗",
-            "0",
-            "0",
-            "1",
-            "|",
-            "0",
-            "0",
-            "1",
-        ]
+            "1", "0", "0", "1", "0", "-1", "✗", "0", "0", "1", "|", "0", "0", "1",
+        ]  # fmt: skip
 
         await pilot.press("s", "s", "s")
-        await pilot.pause(0.05)
         body = text_of(app, "#rule-body")
         # (0,1) and (1,0): a = 1, correct; (1,1) t = -1: a = 1, wrong: Δw = (-1,-1), Δb = -1
         assert [s.misclassified for s in view.steps[:4]] == [True, False, False, True]
@@ -365,58 +397,57 @@ async def test_perceptron_rule_on_nand_step_by_step(lesson_app):
         assert "Δw = η·x·t = 1·(1, 1)·-1 = (-1, -1), Δb = η·t = -1" in body
 
         await pilot.press("s")  # the first sample of epoch 2 closes epoch 1
-        await pilot.pause(0.05)
         body = text_of(app, "#rule-body")
         assert "epoch 1: 2 of 4 misclassified -> w = (-1, -1), b = 0" in body
         assert "epoch 2 starts with w = (-1, -1), b = 0" in body
 
         while not view.finished:
             await pilot.press("e")
-        assert view.trace.converged
+        assert view.trace is not None and view.trace.converged
         body = text_of(app, "#rule-body")
         last = view.trace.epochs[-1]
         assert last.errors == 0
         assert f"converged: no misclassified samples in epoch {last.epoch}" in body
 
         await pilot.press("z")
-        await pilot.pause(0.05)
         assert view.position == 0
         assert "no sample yet" in text_of(app, "#rule-body")
 
         # The truth table: the apply button, and a field that is not a number.
-        app.query_one(LessonPane).query_one("#lesson-tabs", TabbedContent).active = "lesson-table"
-        await pilot.pause(0.1)
-        view = app.query_one(TableView)
-        fake = LessonFake.instances[0]
-        await wait_for(pilot, lambda: view.table is not None, "the truth table")
+        table_view = app.query_one(TableView)
+        await show_view(
+            pilot, pane, "lesson-table", lambda: table_view.table is not None, "the truth table"
+        )
         await type_number(pilot, app.query_one("#w-0-0-0", Input), "-2")
         await type_number(pilot, app.query_one("#w-0-0-1", Input), "-2")
         await type_number(pilot, app.query_one("#b-0-0", Input), "3")
-        assert view.table.all_match  # NAND: -2A - 2B + 3
+        assert table_view.table is not None and table_view.table.all_match  # NAND: -2A - 2B + 3
         field = app.query_one("#w-0-0-1", Input)
         await type_number(pilot, field, "x")
         assert field.has_class("-invalid")
         assert "w1: 'x' is not a number" in text_of(app, "#hand-state")
-        assert view.table.all_match  # the last valid table stays
-        view.apply()
-        await pilot.pause(0.1)
-        assert "set_weights" not in fake.names()
+        assert table_view.table.all_match  # the last valid table stays
+        table_view.apply()
+        await pilot.pause()
+        assert not weights_sent(fake)
         await type_number(pilot, field, "-2")
         app.query_one("#hand-apply").focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "set_weights" in fake.names(), "set_weights")
-        assert fake.commands[-1][1] == {"layers": [{"weights": [[-2.0, -2.0]], "bias": [3.0]}]}
+        await wait_for(pilot, lambda: weights_sent(fake), "SetWeights")
+        assert weights_sent(fake) == [
+            p.SetWeights(layers=[p.LayerWeights(weights=[[-2.0, -2.0]], bias=[3.0])])
+        ]
 
 
-async def test_perceptron_rule_cycles_on_xor(lesson_app):
-    app = lesson_app("xor-perceptron")
+async def test_perceptron_rule_cycles_on_xor(host: HostMaker) -> None:
+    app, _ = host("xor-perceptron")
     async with app.run_test(size=SIZE) as pilot:
         await open_lesson(pilot, "lesson-rule")
         view = app.query_one(RuleView)
         app.query_one("#rule-view").focus()
         while not view.finished:
             await pilot.press("e")
-        await pilot.pause(0.05)
+        assert view.trace is not None
         assert view.trace.cycling and not view.trace.converged
         body = text_of(app, "#rule-body")
         assert "cycles through the same weights" in body
@@ -424,91 +455,107 @@ async def test_perceptron_rule_cycles_on_xor(lesson_app):
         assert "(a repeat: a cycle)" in body
 
 
-# -- maps, network, digits, curve, code ------------------------------------------------------
+# -- maps, network, digits, curve ------------------------------------------------------------
 
 
-async def test_decision_map_shows_points_and_the_perceptron_line(lesson_app):
-    app = lesson_app("sprinkler")
+async def test_decision_map_shows_points_and_the_perceptron_line(host: HostMaker) -> None:
+    app, fake = host("sprinkler")
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_lesson(pilot, "lesson-table")
-        fake = LessonFake.instances[0]
         fake.layers = [([[1.0, 1.0]], [-1.5], "sign")]  # the trainer now holds these
-        fake._snapshot()
-        pane.query_one("#lesson-tabs", TabbedContent).active = "lesson-map"
+        fake.snapshot()
+        await show_view(
+            pilot, pane, "lesson-map", lambda: "b = -1.5" in text_of(app, "#map-legend"), "the map"
+        )
         view = app.query_one(MapView)
-        await wait_for(pilot, lambda: "b = -1.5" in text_of(app, "#map-legend"), "the map")
-        drawn = text_of(app, "#map-main")
-        assert drawn.count("o") == 3 and drawn.count("x") == 1  # three 0 rows, one 1 row
-        assert "╲" in drawn  # the line w·x + b = 0 runs down to the right
-        assert "█" in drawn and " " in drawn  # both classes have an area
+        drawn_map = text_of(app, "#map-main")
+        assert drawn_map.count("o") == 3 and drawn_map.count("x") == 1  # three 0 rows, one 1
+        assert "╲" in drawn_map  # the line w·x + b = 0 runs down to the right
+        assert "█" in drawn_map and " " in drawn_map  # both classes have an area
         legend = text_of(app, "#map-legend")
         assert "w = (1, 1), b = -1.5" in legend
         assert "Sunny -0.25..1.25 across" in legend
+        assert "epoch 0" in legend
         # the (1, 1) point lies in the class-1 area, the (0, 0) point in class 0
-        lines = drawn.splitlines()
-        top = [line for line in lines if "x" in line][0]
+        top = [line for line in drawn_map.splitlines() if "x" in line][0]
         assert top.index("x") > top.index("o")
+        assert text_of(app, "#map-hidden") == ""  # a single unit: no hidden maps
         app.query_one("#map-view").focus()
         await pilot.press("p")
-        await pilot.pause(0.05)
         assert not view.show_points
         assert "o" not in text_of(app, "#map-main")
         # the network view lists every weight and bias with its sign
-        pane.query_one("#lesson-tabs", TabbedContent).active = "lesson-net"
-        await pilot.pause(0.2)
+        await show_view(
+            pilot,
+            pane,
+            "lesson-net",
+            lambda: "layer 1: 1 x 2 (sign)" in text_of(app, "#net-weights"),
+            "the weights",
+        )
         weights = text_of(app, "#net-weights")
         assert "layer 1: 1 x 2 (sign)" in weights
         assert "+▆" in weights and "-█" in weights  # b = -1.5 is the largest
         assert "mean|w|" in text_of(app, "#net-stats")
 
 
+async def test_decision_map_of_hidden_units(host: HostMaker) -> None:
+    app, _ = host("xor-nand")
+    async with app.run_test(size=(100, 40)) as pilot:
+        pane = await open_lesson(pilot, "lesson-map")
+        await wait_for(pilot, lambda: "unit 1" in text_of(app, "#map-hidden"), "the hidden maps")
+        assert pane.data is not None and pane.data.snapshot is not None
+        assert pane.data.snapshot.map is not None and len(pane.data.snapshot.map["hidden"]) == 2
+        hidden = text_of(app, "#map-hidden")
+        assert "Hidden units of layer 1 (step)" in hidden
+        assert "unit 0" in hidden and "unit 1" in hidden
+        assert "w = " not in text_of(app, "#map-legend")  # not a perceptron: no line
+
+
 DIGIT_LABELS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
 DIGIT_PREDICTED = [0, 1, 2, 3, 4, 5, 6, 7, 3, 9, 0, 7]  # an 8 read as 3, a 1 read as 7
 
 
-def digits_loaded(preset: dict[str, Any]) -> dict[str, Any]:
+def digits_loaded(preset: Preset) -> p.Loaded:
     images = [[1.0 if (i + k) % 3 == 0 else 0.0 for i in range(64)] for k in range(12)]
-    return {
-        "event": "loaded",
-        "preset": preset["name"],
-        "device": "cpu",
-        "n_features": 64,
-        "n_classes": 10,
-        "input_names": [f"px{i}" for i in range(16)],
-        "task": "classification",
-        "n_train": 100,
-        "n_test": 12,
-        "parameters": 100,
-        "overview": {
+    return p.Loaded(
+        preset=preset.name,
+        device="cpu",
+        n_features=64,
+        n_classes=10,
+        input_names=[f"px{i}" for i in range(16)],
+        task="classification",
+        n_train=100,
+        n_test=12,
+        parameters=100,
+        steps_per_epoch=steps_per_epoch(preset, 100),
+        overview={
             "set": "digits",
             "class_names": [str(i) for i in range(10)],
             "image_shape": [8, 8],
             "images": images,
             "image_labels": DIGIT_LABELS,
         },
-    }
+    )
 
 
-def confusion_of(true: list[int], predicted: list[int]) -> list[list[int]]:
-    matrix = [[0] * 10 for _ in range(10)]
-    for t, p in zip(true, predicted, strict=True):
-        matrix[t][p] += 1
-    return matrix
-
-
-async def test_digits_view_confusion_matrix_from_a_known_prediction(lesson_app):
-    app = lesson_app("mnist-like", loaded=digits_loaded)
+async def test_digits_view_confusion_matrix_from_a_known_prediction(host: HostMaker) -> None:
+    app, fake = host("mnist-like", LessonFake(loaded=digits_loaded))
     async with app.run_test(size=(100, 40)) as pilot:
         pane = await open_lesson(pilot)
+        assert pane.data is not None
         assert pane.data.views() == ["lesson-net", "lesson-digits"]
-        pane.query_one("#lesson-tabs", TabbedContent).active = "lesson-digits"
-        fake = LessonFake.instances[0]
+        await show_view(
+            pilot,
+            pane,
+            "lesson-digits",
+            lambda: "no predictions yet" in text_of(app, "#digits-title"),
+            "the digits",
+        )
         fake.emit(
-            {
-                "event": "snapshot",
-                "epoch": 3,
-                "step": 30,
-                "layers": [
+            p.Snapshot(
+                epoch=3,
+                step=30,
+                layers=[
                     {
                         "activation": "softmax",
                         "shape": [10, 64],
@@ -518,35 +565,24 @@ async def test_digits_view_confusion_matrix_from_a_known_prediction(lesson_app):
                         "grad_norm": 0.01,
                     }
                 ],
-                "predicted": DIGIT_PREDICTED,
-                "confusion": confusion_of(DIGIT_LABELS, DIGIT_PREDICTED),
-                "confusion_of": "test",
-            }
+                predicted=DIGIT_PREDICTED,
+                confusion=confusion_of(DIGIT_LABELS, DIGIT_PREDICTED),
+                confusion_of="test",
+            )
         )
         view = app.query_one(DigitsView)
         await wait_for(pilot, lambda: "/" in text_of(app, "#digits-grid"), "the labels")
         grid = text_of(app, "#digits-grid")
         assert "8/3✗" in grid and "1/7✗" in grid and "0/0" in grid
         assert grid.count("✗") == 2
+        assert "Test digits" in text_of(app, "#digits-title")
         assert "2 of 12 wrong" in text_of(app, "#digits-title")
         table = text_of(app, "#digits-confusion").splitlines()
         assert table[1].split() == ["true|", *(str(i) for i in range(10)), "recall"]
         row_1 = [line for line in table if line.startswith("1 ")][0]
         assert row_1.split() == [
-            "1",
-            "|",
-            "·",
-            "1",
-            "·",
-            "·",
-            "·",
-            "·",
-            "·",
-            "1",
-            "·",
-            "·",
-            "50.0%",
-        ]
+            "1", "|", "·", "1", "·", "·", "·", "·", "·", "1", "·", "·", "50.0%",
+        ]  # fmt: skip
         row_8 = [line for line in table if line.startswith("8 ")][0]
         assert row_8.split()[-1] == "0.0%"
         row_0 = [line for line in table if line.startswith("0 ")][0]
@@ -554,67 +590,134 @@ async def test_digits_view_confusion_matrix_from_a_known_prediction(lesson_app):
         assert "accuracy 83.3% of 12 samples" in table[-1]
         assert view.data is not None
         # large networks: per-layer statistics instead of every weight
-        pane.query_one("#lesson-tabs", TabbedContent).active = "lesson-net"
-        await pilot.pause(0.2)
-        assert "too many weights" in text_of(app, "#net-stats")
+        await show_view(
+            pilot,
+            pane,
+            "lesson-net",
+            lambda: "too many weights" in text_of(app, "#net-stats"),
+            "the layer statistics",
+        )
         assert not app.query_one("#net-weights").display
-        assert app.query_one(NetView).data is not None
+        assert "650 weights and biases, epoch 3" in text_of(app, "#net-title")
 
 
-def sine_loaded(preset: dict[str, Any]) -> dict[str, Any]:
+def sine_loaded(preset: Preset) -> p.Loaded:
     xs = [i / 10 for i in range(-30, 31, 3)]
-    return {
-        "event": "loaded",
-        "preset": preset["name"],
-        "device": "cpu",
-        "n_features": 1,
-        "n_classes": 0,
-        "input_names": ["x"],
-        "task": "regression",
-        "n_train": len(xs),
-        "n_test": 0,
-        "parameters": 49,
-        "overview": {
-            "set": "sine",
-            "class_names": [],
-            "points": {"train": [[x, x / 3] for x in xs]},
-        },
-    }
+    return p.Loaded(
+        preset=preset.name,
+        device="cpu",
+        n_features=1,
+        n_classes=0,
+        input_names=["x"],
+        task="regression",
+        n_train=len(xs),
+        n_test=0,
+        parameters=49,
+        steps_per_epoch=steps_per_epoch(preset, len(xs)),
+        overview={"set": "sine", "class_names": [], "points": {"train": [[x, x / 3] for x in xs]}},
+    )
 
 
-async def test_regression_curve(lesson_app):
-    app = lesson_app("sine", loaded=sine_loaded)
+async def test_regression_curve(host: HostMaker) -> None:
+    app, fake = host("sine", LessonFake(loaded=sine_loaded))
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_lesson(pilot)
-        assert "lesson-curve" in pane.data.views()
-        pane.query_one("#lesson-tabs", TabbedContent).active = "lesson-curve"
-        LessonFake.instances[0].emit(
-            {
-                "event": "snapshot",
-                "epoch": 7,
-                "step": 70,
-                "layers": [],
-                "curve": {"x": [-3.0, 0.0, 3.0], "y": [-1.0, 0.0, 1.0]},
-            }
+        assert pane.data is not None and "lesson-curve" in pane.data.views()
+        await show_view(
+            pilot,
+            pane,
+            "lesson-curve",
+            lambda: "waiting for the trainer's curve" in text_of(app, "#curve-title"),
+            "the curve view",
+        )
+        fake.emit(
+            p.Snapshot(
+                epoch=7, step=70, layers=[], curve={"x": [-3.0, 0.0, 3.0], "y": [-1.0, 0.0, 1.0]}
+            )
         )
         view = app.query_one(CurveView)
         await wait_for(pilot, lambda: "epoch 7" in text_of(app, "#curve-title"), "the curve")
         assert "targets" in text_of(app, "#curve-title")
-        assert view.data is not None and view.data.snapshot["curve"]["y"] == [-1.0, 0.0, 1.0]
+        assert view.data is not None and view.data.snapshot is not None
+        assert view.data.snapshot.curve == {"x": [-3.0, 0.0, 3.0], "y": [-1.0, 0.0, 1.0]}
 
 
-async def test_views_only_while_shown_ascii_mode_and_the_code(lesson_app):
-    app = lesson_app("sprinkler")
+# -- snapshots only while shown --------------------------------------------------------------
+
+
+async def test_snapshots_only_while_shown_and_ascii(host: HostMaker) -> None:
+    app, fake = host("sprinkler")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
-        fake = LessonFake.instances[0]
-        assert fake.views_sent() == []
-        assert "snapshot" not in app.events_seen
+        pane = app.query_one(LessonPane)
+        await wait_for(pilot, lambda: pane.data is not None and pane.data.loaded, "Loaded")
+        assert fake.views_sent() == [] and fake.snapshots == 0
+        assert pane.data is not None and pane.data.snapshot is None
+        pane.toggle()
+        await wait_for(pilot, lambda: fake.views_sent() == [True], "views enabled")
+        await wait_for(pilot, lambda: pane.data and pane.data.snapshot, "a snapshot")
+        assert not app.query_one("#plots").display  # 80 columns: the lesson takes its room
+        assert pane.region.width >= 76
+        # a new trainer process starts without snapshots: a Loaded while shown asks again
+        fake.emit(logic_loaded(app.preset))
+        await wait_for(pilot, lambda: fake.views_sent() == [True, True], "views enabled again")
+        pane.toggle()
+        await wait_for(pilot, lambda: fake.views_sent() == [True, True, False], "views off")
+        assert app.query_one("#plots").display
+        assert app.query_one("#sidebar", TabbedContent).active == "tab-presets"
+
+        pane.set_ascii(True)  # the app's `a`
+        await open_lesson(pilot, "lesson-table")
+        view = app.query_one(TableView)
+        await wait_for(
+            pilot,
+            lambda: view.table is not None and "X" in text_of(app, "#truth"),
+            "the ASCII truth table",
+        )
+        assert "✗" not in text_of(app, "#truth")
+        assert "─" not in text_of(app, "#table-map")
+
+
+# -- the whole app ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lesson_app() -> Iterator[AppMaker]:
+    fakes: list[LessonFake] = []
+
+    def make(name: str, loaded: LoadedMaker = logic_loaded) -> tuple[TuiNnApp, LessonFake]:
+        fake = LessonFake(loaded)
+        fakes.append(fake)
+        preset = load_named(name)
+        # device "auto": a preset's "cpu" is re-sent as "auto" once the trainer lists its
+        # devices (a second load, a Training tab matter); these tests want one load only
+        preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, device="auto"))
+        return TuiNnApp(preset, resolve_preset(name), trainer_factory=lambda: fake), fake
+
+    yield make
+    for fake in fakes:
+        fake.stop()
+
+
+def mounted_lesson(app: App[Any]) -> LessonPane | None:
+    """The app's lesson pane once it is mounted (just after the first frame) and loaded."""
+    panes = app.query(LessonPane)
+    pane = panes.first() if panes else None
+    return pane if pane is not None and pane.data is not None and pane.data.loaded else None
+
+
+async def test_app_keys_views_only_while_shown_ascii_mode_and_the_code(
+    lesson_app: AppMaker,
+) -> None:
+    app, fake = lesson_app("sprinkler")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: mounted_lesson(app), "the loaded lesson")
+        pane = app.query_one(LessonPane)
+        assert fake.views_sent() == [] and fake.snapshots == 0
         await pilot.press("v")
         await wait_for(pilot, lambda: fake.views_sent() == [True], "views enabled")
-        await wait_for(pilot, lambda: "snapshot" in app.events_seen, "a snapshot")
+        await wait_for(pilot, lambda: pane.data and pane.data.snapshot, "a snapshot")
         assert not app.query_one(PlotsPane).display  # 80 columns: the lesson takes its room
-        assert app.query_one(LessonPane).region.width >= 76
+        assert pane.region.width >= 76
         await pilot.press("v")
         await wait_for(pilot, lambda: fake.views_sent() == [True, False], "views disabled")
         assert app.query_one(PlotsPane).display
@@ -626,13 +729,14 @@ async def test_views_only_while_shown_ascii_mode_and_the_code(lesson_app):
         await wait_for(pilot, lambda: fake.views_sent()[-1] is False, "hidden again")
 
         # ASCII mode and the code view
-        await open_lesson(pilot, "lesson-table")
+        await pilot.press("v")
+        await wait_for(pilot, lambda: pane.shown and drawn(pane), "the lesson tab")
         view = app.query_one(TableView)
-        await wait_for(pilot, lambda: view.table is not None, "the truth table")
+        await show_view(pilot, pane, "lesson-table", lambda: view.table is not None, "the table")
         app.screen.set_focus(None)
         await pilot.press("a")  # ASCII mode reaches the lesson views
-        await pilot.pause(0.1)
-        assert "X" in text_of(app, "#truth") and "✗" not in text_of(app, "#truth")
+        await wait_for(pilot, lambda: "X" in text_of(app, "#truth"), "the ASCII truth table")
+        assert "✗" not in text_of(app, "#truth")
         assert "─" not in text_of(app, "#table-map")
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CodeScreen), "the code")
@@ -645,37 +749,44 @@ async def test_views_only_while_shown_ascii_mode_and_the_code(lesson_app):
         await wait_for(pilot, lambda: not isinstance(app.screen, CodeScreen), "closed")
 
 
-def with_test_split(preset: dict[str, Any]) -> dict[str, Any]:
-    return {**logic_loaded(preset), "n_test": 2}
+def with_test_split(preset: Preset) -> p.Loaded:
+    return logic_loaded(preset, n_test=2)
 
 
-async def test_stops_gap_and_the_wide_layout(lesson_app):
-    app = lesson_app("sprinkler", loaded=with_test_split)
+async def test_app_stops_gap_and_the_wide_layout(lesson_app: AppMaker) -> None:
+    app, fake = lesson_app("sprinkler", loaded=with_test_split)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
-        fake = LessonFake.instances[0]
+        await wait_for(pilot, lambda: mounted_lesson(app), "the loaded lesson")
         fake.emit(
-            {
-                "event": "metrics",
-                "epoch": 5,
-                "step": 20,
-                "train_loss": 0.2,
-                "lr": 1.0,
-                "status": "running",
-                "evals": [{"epoch": 5, "train_loss": 0.2, "test_loss": 0.35, "train_acc": 0.75}],
-            }
+            p.Metrics(
+                epoch=5,
+                step=20,
+                train_loss=0.2,
+                samples_per_s=100.0,
+                elapsed_s=1.0,
+                lr=1.0,
+                status="running",
+                evals=[
+                    p.EvalPoint(
+                        epoch=5,
+                        step=20,
+                        train_loss=0.2,
+                        test_loss=0.35,
+                        train_acc=0.75,
+                        test_acc=None,
+                    )
+                ],
+            )
         )
-        fake._state("done", stops=[{"epoch": 6, "step": 24, "reason": "converged"}])
+        fake.emit(state("done", epoch=6, stops=[p.StopMark(epoch=6, step=24, reason="converged")]))
         plots = app.query_one(PlotsPane)
         await wait_for(pilot, lambda: plots.stops == [6.0], "the stop mark")
-        await pilot.pause(0.2)
-        legend = str(app.query_one("#loss-legend").render())
-        assert "gap=+0.15" in legend
-        assert "│ stop" in legend
+        await wait_for(pilot, lambda: "│ stop" in text_of(app, "#loss-legend"), "the legend")
+        assert "gap=+0.15" in text_of(app, "#loss-legend")
 
         # 120 columns: the lesson sits beside the plots
-        await open_lesson(pilot)
-        plots = app.query_one(PlotsPane)
+        await pilot.press("v")
+        pane = app.query_one(LessonPane)
+        await wait_for(pilot, lambda: pane.shown and drawn(pane), "the lesson tab")
         assert plots.display
-        lesson = app.query_one(LessonPane)
-        assert plots.region.width >= 40 and lesson.region.width >= 66
+        assert plots.region.width >= 40 and pane.region.width >= 66

@@ -12,29 +12,29 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from test_ui_app import REAL_TIMEOUT, SIZE, FakeTrainer, status_text, wait_for
+from support import REAL_TIMEOUT, SIZE, FakeTrainer, loaded, status_text, wait_for
 from textual.widgets import DataTable, Input
 
 from tui_nn.presets import load_named, load_preset, preset_to_dict, resolve_preset
-from tui_nn.runs import RunFolder, runs_root
+from tui_nn.runs import RunFolder, read_run_info, runs_root
+from tui_nn.trainer import protocol as p
 from tui_nn.ui.app import TuiNnApp
-from tui_nn.ui.dialogs import ConfirmDialog, QuitDialog
 from tui_nn.ui.history_loader import read_history
-from tui_nn.ui.plots_pane import PlotsPane
-from tui_nn.ui.runs_pane import PreviewPlots, RunsScreen
+from tui_nn.ui.panes.plots import PlotsPane
+from tui_nn.ui.screens.dialogs import ConfirmDialog, QuitDialog
+from tui_nn.ui.screens.runs import PreviewPlots, RunsScreen
 
 STEPS_PER_EPOCH = 4  # of the attached xor run (16 samples, batch 4) and the reader test
 
 
 class RunsFake(FakeTrainer):
-    """The scripted trainer, plus `resume`, `detach` and attaching (`RunsFake.attach`)."""
+    """The scripted trainer, plus `Resume`, `detach` and attaching (`RunsFake.attach`)."""
 
-    welcome: list[dict[str, Any]] = []  # what an attached trainer says first
+    welcome: ClassVar[list[p.Event]] = []  # what an attached trainer says first
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,31 +42,30 @@ class RunsFake(FakeTrainer):
         self.socket: str | None = None
         self.next_run: str | None = None  # the run folder the next start names
 
-    def _do_start(self) -> None:
+    def _do_start(self, command: p.Start) -> None:
         if self.next_run is not None:
-            self.emit({"event": "run", "path": self.next_run})  # before any metrics, as the worker
+            self.emit(p.RunOpened(path=self.next_run))  # before any metrics, as the trainer
             self.next_run = None
-        super()._do_start()
+        super()._do_start(command)
 
     @classmethod
     def attach(cls, socket: str) -> RunsFake:
         fake = cls()
         fake.socket = socket
-        fake._alive = True
+        fake.start(ready=False)
         for event in cls.welcome:
             fake.emit(event)
         return fake
 
     def detach(self) -> None:
         self.detached = True
-        self._alive = False
-        self._events.put(None)
+        self.end()
 
-    def _do_resume(self, path: str) -> None:
-        preset = load_preset(Path(path) / "preset.toml")
-        self._do_load(preset_to_dict(preset))
-        self.epoch = json.loads((Path(path) / "run.json").read_text())["epochs"]
-        self.emit({"event": "run", "path": path})
+    def _do_resume(self, command: p.Resume) -> None:
+        preset = load_preset(Path(command.path) / "preset.toml")
+        self._do_load(p.Load(preset=preset_to_dict(preset)))
+        self.epoch = read_run_info(Path(command.path))["epochs"]
+        self.emit(p.RunOpened(path=command.path))
         self._state("paused")
 
 
@@ -89,33 +88,31 @@ def runs_app():
 
 
 def metrics(
-    epoch: int, *, evals: bool = False, loss: float | None = None, spe: int = STEPS_PER_EPOCH
-) -> dict[str, Any]:
-    """A metrics event as the engine writes it (`spe` steps an epoch)."""
+    epoch: int,
+    *,
+    evals: bool = False,
+    loss: float | None = None,
+    spe: int = STEPS_PER_EPOCH,
+    status: p.Status = "running",
+) -> p.Metrics:
+    """A metrics event as the trainer sends it (`spe` steps an epoch)."""
     step = epoch * spe
-    event: dict[str, Any] = {
-        "event": "metrics",
-        "epoch": epoch,
-        "step": step,
-        "train_loss": 1.0 / (epoch + 1) if loss is None else loss,
-        "samples_per_s": 1000.0,
-        "elapsed_s": 0.1 * epoch,
-        "lr": 0.01,
-        "status": "running",
-    }
+    extra: dict[str, Any] = {}
     if evals:
-        evaluation = {
-            "epoch": epoch,
-            "step": step,
-            "train_loss": 0.5,
-            "test_loss": 0.6,
-            "train_acc": 0.7,
-            "test_acc": 0.8,
-        }
-        event.update(
-            eval_train_loss=0.5, test_loss=0.6, train_acc=0.7, test_acc=0.8, evals=[evaluation]
+        point = p.EvalPoint(
+            epoch=epoch, step=step, train_loss=0.5, test_loss=0.6, train_acc=0.7, test_acc=0.8
         )
-    return event
+        extra = dict(eval_train_loss=0.5, test_loss=0.6, train_acc=0.7, test_acc=0.8, evals=[point])
+    return p.Metrics(
+        epoch=epoch,
+        step=step,
+        train_loss=1.0 / (epoch + 1) if loss is None else loss,
+        samples_per_s=1000.0,
+        elapsed_s=0.1 * epoch,
+        lr=0.01,
+        status=status,
+        **extra,
+    )
 
 
 def make_run(
@@ -152,10 +149,10 @@ def plotted(app: TuiNnApp, key: str = "train_loss") -> list[float]:
 
 async def start_training(pilot) -> RunsFake:
     app = pilot.app
-    await wait_for(pilot, lambda: app.loaded is not None, "loaded")
+    await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
     app.screen.set_focus(None)
     await pilot.press("space")
-    await wait_for(pilot, lambda: app.state == "running", "running")
+    await wait_for(pilot, lambda: app.link.status == "running", "running")
     return FakeTrainer.instances[-1]
 
 
@@ -172,7 +169,7 @@ async def test_quit_while_training_asks_stop_keep_running_or_cancel(runs_app, tm
         assert sum(isinstance(s, QuitDialog) for s in app.screen_stack) == 1
         await pilot.press("c")  # cancel
         await wait_for(pilot, lambda: not isinstance(app.screen, QuitDialog), "dialog closed")
-        assert app.is_running and not fake.stopped and app.state == "running"
+        assert app.is_running and not fake.stopped and app.link.status == "running"
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), "the quit dialog")
         await pilot.press("s")  # stop: the trainer saves and ends
@@ -183,7 +180,7 @@ async def test_quit_while_training_asks_stop_keep_running_or_cancel(runs_app, tm
     app = runs_app()
     async with app.run_test(size=SIZE) as pilot:
         fake = await start_training(pilot)
-        fake.emit({"event": "run", "path": str(tmp_path / "20260101-000000-xor")})
+        fake.emit(p.RunOpened(path=str(tmp_path / "20260101-000000-xor")))
         await wait_for(pilot, lambda: app.runs.run_path is not None, "the run folder")
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), "the quit dialog")
@@ -194,7 +191,7 @@ async def test_quit_while_training_asks_stop_keep_running_or_cancel(runs_app, tm
 
     app = runs_app()
     async with app.run_test(size=SIZE) as pilot:  # nothing running: quits at once
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
+        await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         await pilot.press("q")
         await pilot.pause()
     assert FakeTrainer.instances[-1].stopped
@@ -205,15 +202,15 @@ async def test_signals_hup_keeps_the_run_int_and_term_stop_it(runs_app):
         app = runs_app()
         async with app.run_test(size=SIZE) as pilot:
             fake = await start_training(pilot)
-            app._on_signal(signum)
+            app.runs.on_signal(signum)
             await pilot.pause()
         assert (fake.detached, fake.stopped) == (kept, not kept), signum
         assert app.return_value == 128 + signum
 
     app = runs_app()
     async with app.run_test(size=SIZE) as pilot:  # SIGHUP with nothing running: stop
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
-        app._on_signal(signal.SIGHUP)
+        await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
+        app.runs.on_signal(signal.SIGHUP)
         await pilot.pause()
     assert FakeTrainer.instances[-1].stopped
 
@@ -263,7 +260,7 @@ async def select(pilot, screen: RunsScreen, path: Path) -> None:
 async def test_runs_screen_lists_runs_newest_first_with_a_preview(runs_app, three_runs):
     app = runs_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
+        await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         screen = await open_runs(pilot)
         table = screen.query_one(DataTable)
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
@@ -292,20 +289,21 @@ async def test_runs_screen_lists_runs_newest_first_with_a_preview(runs_app, thre
 async def test_opening_a_run_draws_its_history_and_loads_its_preset(runs_app, three_runs):
     app = runs_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
+        await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         fake = FakeTrainer.instances[-1]
         screen = await open_runs(pilot)
         await select(pilot, screen, three_runs["done"])
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.runs.history_loaded == 1, "the run's history")
-        assert app.committed.name == "Circle"
+        shown = "run 20260101-100000-circle (done, 20 epochs) shown"
+        await wait_for(pilot, lambda: shown in status_text(app), "the run's history")
+        assert app.editor.committed.name == "Circle"
         await wait_for(pilot, lambda: app.query_one("#batch", Input).value == "16", "its batch")
-        assert fake.commands[-1][0] == "load" and fake.commands[-1][1]["preset"]["name"] == "Circle"
+        load = fake.commands[-1]
+        assert isinstance(load, p.Load) and load.preset["name"] == "Circle"
         xs, ys = app.query_one(PlotsPane).loss_history.points("train_loss")
         assert len(ys) == 20 and xs[-1] == 20.0
-        assert "run 20260101-100000-circle (done, 20 epochs) shown" in status_text(app)
 
-        await wait_for(pilot, lambda: app.loaded is not None, "circle loaded")
+        await wait_for(pilot, lambda: app.link.loaded is not None, "circle loaded")
         app.screen.set_focus(None)
         fake.next_run = str(runs_root() / "20260104-000000-circle")
         await pilot.press("space")  # a new run: the opened run's curves go
@@ -324,11 +322,12 @@ async def test_continue_sends_resume_then_start_and_draws_the_history(runs_app, 
         await pilot.press("y")
         path = str(three_runs["stopped"])
         await wait_for(pilot, lambda: fake.names()[-1] == "start", "start after the resume")
-        assert ("resume", {"path": path}) in fake.commands
+        assert p.Resume(path=path) in fake.commands
         assert fake.names()[-2:] == ["resume", "start"]
-        await wait_for(pilot, lambda: app.runs.history_loaded == 1, "the history")
-        assert app.committed.name == "Spiral" and app.runs.run_path == Path(path)
-        await wait_for(pilot, lambda: app.state == "running", "running")
+        note = "run 20260102-100000-spiral goes on from its last checkpoint"
+        await wait_for(pilot, lambda: note in status_text(app), "the history")
+        assert app.editor.committed.name == "Spiral" and app.runs.run_path == Path(path)
+        await wait_for(pilot, lambda: app.link.status == "running", "running")
         # the history (30 epochs from the file) then the live event the fake sent (epoch 33)
         xs = app.query_one(PlotsPane).loss_history.points("train_loss")[0]
         assert len(xs) == 31 and xs[-1] > 30
@@ -338,44 +337,31 @@ async def test_attach_from_the_runs_screen_connects_to_the_live_trainer(runs_app
     live = three_runs["live"]
     app = runs_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded")
+        await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         first = FakeTrainer.instances[-1]
         screen = await open_runs(pilot)
         await select(pilot, screen, live)
-        RunsFake.welcome = [{"event": "run", "path": str(live)}]
+        RunsFake.welcome = [p.RunOpened(path=str(live))]
         await pilot.press("a")
-        await wait_for(pilot, lambda: app.runs.history_loaded == 1, "the history")
+        note = "attached to run 20260103-100000-xor"
+        await wait_for(pilot, lambda: note in status_text(app), "the history")
         assert first.stopped
         attached = FakeTrainer.instances[-1]
-        assert attached.socket == three_runs["socket"] and app.trainer is attached
-        assert app.committed.name == "XOR" and len(plotted(app)) == 10
+        assert attached.socket == three_runs["socket"] and app.link.process is attached
+        assert app.editor.committed.name == "XOR" and len(plotted(app)) == 10
 
 
 async def test_attach_mode_draws_the_history_and_the_controls_are_live(runs_app, three_runs):
     live = three_runs["live"]
-    loaded = {
-        "event": "loaded",
-        "preset": "XOR",
-        "device": "cpu",
-        "n_features": 2,
-        "n_classes": 2,
-        "input_names": ["A", "B"],
-        "task": "classification",
-        "n_train": 4 * STEPS_PER_EPOCH,
-        "n_test": 0,
-        "parameters": 17,
-    }
-    state = {"event": "state", "status": "running", "epoch": 10, "step": 40, "lr": 0.05}
     RunsFake.welcome = [
-        {"event": "ready", "devices": [], "pid": 4242},
-        loaded,
-        {"event": "run", "path": str(live)},
-        state,
+        p.Ready(protocol=p.PROTOCOL_VERSION, devices=[], pid=4242),
+        loaded("XOR", n_train=4 * STEPS_PER_EPOCH, steps_per_epoch=STEPS_PER_EPOCH),
+        p.RunOpened(path=str(live)),
+        p.State(status="running", epoch=10, step=40, lr=0.05),
         metrics(9),  # already in the file: drawn once
         metrics(11),
     ]
     preset = load_preset(live / "preset.toml")
-    preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, batch_size=4))
     app = TuiNnApp(
         preset,
         None,
@@ -384,13 +370,13 @@ async def test_attach_mode_draws_the_history_and_the_controls_are_live(runs_app,
         attach_factory=RunsFake.attach,
     )
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.runs.history_loaded == 1, "the history")
-        await wait_for(pilot, lambda: app.state == "running", "running")
+        note = "attached to run 20260103-100000-xor"
+        await wait_for(pilot, lambda: note in status_text(app), "the history")
+        await wait_for(pilot, lambda: app.link.status == "running", "running")
         fake = FakeTrainer.instances[-1]
         assert fake.socket == three_runs["socket"] and "load" not in fake.names()
         xs = app.query_one(PlotsPane).loss_history.points("train_loss")[0]
         assert xs == [float(epoch) for epoch in range(1, 12)]  # the file's 10, then epoch 11
-        assert "attached to run 20260103-100000-xor" in status_text(app)
         app.screen.set_focus(None)
         await pilot.press("space")
         await wait_for(pilot, lambda: fake.names()[-1:] == ["pause"], "pause sent")
@@ -403,29 +389,81 @@ def test_history_reader_matches_the_live_plots_and_skips_damage(tmp_path):
     folder = tmp_path / "run"
     folder.mkdir()
     events = [metrics(epoch, evals=epoch % 3 == 0) for epoch in range(1, 400)]
-    events[7]["train_loss"] = float("nan")
-    lines = [json.dumps(event) for event in events]
-    lines.insert(5, '{"event": "metrics", "epo')  # a write cut short
-    lines.append(json.dumps({"event": "summary", "status": "done"}))
-    (folder / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    events[7] = dataclasses.replace(events[7], train_loss=float("nan"))
+    summary = p.Summary(
+        preset="XOR",
+        device="cpu",
+        status="done",
+        epochs=399,
+        steps=399 * STEPS_PER_EPOCH,
+        train_loss=0.1,
+        test_loss=None,
+        train_acc=1.0,
+        test_acc=None,
+        elapsed_s=40.0,
+        samples_per_s=1000.0,
+        converged=True,
+        stop_reason=None,
+        message="",
+    )
+    lines = [p.encode(event) for event in events]
+    lines.insert(5, '{"event":"metrics","epo\n')  # a write cut short
+    lines.insert(9, '{"epoch":3,"event":"metrics","step":12}\n')  # not a whole metrics event
+    lines.append(p.encode(summary))
+    (folder / "metrics.jsonl").write_text("".join(lines))
 
     history = read_history(folder, capacity=64)
     live = PlotsPane(capacity=64)
-    live.steps_per_epoch = STEPS_PER_EPOCH
     live.schedule_redraw = lambda: None  # not mounted
+    live.set_shape(STEPS_PER_EPOCH, "classification")
     for event in events:
         live.add_metrics(event)
     for key in ("train_loss", "test_loss"):
         assert history.loss.points(key) == live.loss_history.points(key), key
     assert history.acc.points("test_acc") == live.acc_history.points("test_acc")
     assert all(math.isfinite(y) for y in history.loss.points("train_loss")[1])
-    assert history.steps_per_epoch == STEPS_PER_EPOCH and history.summary["status"] == "done"
+    assert history.steps_per_epoch == STEPS_PER_EPOCH and history.summary == summary
     assert history.last_step == 399 * STEPS_PER_EPOCH and history.events == 399
     assert read_history(folder, until_step=40).last_step == 40  # continued from a checkpoint
     assert read_history(tmp_path / "nowhere").events == 0
 
 
+def test_history_reader_steps_per_epoch_given_found_or_estimated(tmp_path):
+    """Given (the trainer's `Loaded`): used as it is; else the first evaluation's epoch and
+    step tell them; a file without evaluations leaves the estimate from its (epoch, step)s."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    events = [metrics(epoch, spe=5, evals=epoch == 7) for epoch in range(1, 10)]
+    (folder / "metrics.jsonl").write_text("".join(p.encode(event) for event in events))
+    assert read_history(folder).steps_per_epoch == 5  # from the evaluation at epoch 7
+    given = read_history(folder, steps_per_epoch=3)
+    assert given.steps_per_epoch == 3
+    assert given.loss.points("train_loss")[0][0] == 5 / 3  # step 5 of epoch 1, at 3 an epoch
+    plain = [metrics(epoch, spe=5) for epoch in range(1, 10)]
+    (folder / "metrics.jsonl").write_text("".join(p.encode(event) for event in plain))
+    assert read_history(folder).steps_per_epoch == 5  # step / epoch, the only whole number
+
+
 # -- faults ------------------------------------------------------------------------------------
+
+
+def diverged_summary(message: str) -> p.Summary:
+    return p.Summary(
+        preset="XOR",
+        device="cpu",
+        status="diverged",
+        epochs=4,
+        steps=4,
+        train_loss=None,
+        test_loss=None,
+        train_acc=None,
+        test_acc=None,
+        elapsed_s=0.4,
+        samples_per_s=1000.0,
+        converged=False,
+        stop_reason="diverged",
+        message=message,
+    )
 
 
 async def test_nan_out_of_memory_and_a_killed_trainer_with_a_scripted_trainer(runs_app):
@@ -438,42 +476,41 @@ async def test_nan_out_of_memory_and_a_killed_trainer_with_a_scripted_trainer(ru
             "try a smaller learning rate than 1e+09"
         )
         fake.emit(metrics(4, loss=float("nan"), spe=1))  # even a NaN that got through
-        fake.emit(metrics(4, spe=1) | {"status": "diverged", "train_loss": None})
-        fake.emit(
-            {"event": "state", "status": "diverged", "epoch": 4, "step": 4, "message": message}
-        )
-        fake.emit({"event": "summary", "status": "diverged", "message": message})
-        await wait_for(pilot, lambda: app.state == "diverged", "diverged")
-        assert "DIVERGED" in status_text(app) and message in status_text(app)
+        fake.emit(dataclasses.replace(metrics(4, spe=1, status="diverged"), train_loss=None))
+        fake.emit(p.State(status="diverged", epoch=4, step=4, message=message))
+        fake.emit(diverged_summary(message))
+        await wait_for(pilot, lambda: app.link.status == "diverged", "diverged")
+        await wait_for(pilot, lambda: message in status_text(app), "why")
+        assert "DIVERGED" in status_text(app)
         assert plotted(app) and all(math.isfinite(y) for y in plotted(app))
         await pilot.press("r")  # a fresh run
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.state == "running", "running again")
+        await wait_for(pilot, lambda: app.link.status == "running", "running again")
 
         # out of memory: the trainer stays; a new run starts without restarting anything
         oom = (
             "out of memory on cuda at batch size 65536 (step 0): "
             "try a smaller batch_size, e.g. 16384"
         )
-        fake.emit({"event": "state", "status": "failed", "epoch": 0, "step": 0, "message": oom})
-        await wait_for(pilot, lambda: app.state == "failed", "failed")
+        fake.emit(p.State(status="failed", epoch=0, step=0, message=oom))
+        await wait_for(pilot, lambda: app.link.status == "failed", "failed")
         assert "FAILED" in status_text(app) and "batch size 65536" in status_text(app)
         starts = fake.names().count("start")
         await pilot.press("space")  # the run has ended: says so, sends nothing
         assert fake.names().count("start") == starts and "press r" in status_text(app)
         await pilot.press("r")
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.state == "running", "a new run")
+        await wait_for(pilot, lambda: app.link.status == "running", "a new run")
         assert len(FakeTrainer.instances) == 1
 
         # the trainer process is killed: failed with the reason; space starts a new one
         fake.crash(code=-9, stderr="")
-        await wait_for(pilot, lambda: app.state == "failed", "failed")
+        await wait_for(pilot, lambda: app.link.status == "failed", "failed")
         assert "killed (SIGKILL)" in status_text(app)
         app.screen.set_focus(None)
         await pilot.press("space")
         await wait_for(pilot, lambda: len(FakeTrainer.instances) == 2, "a new trainer")
-        await wait_for(pilot, lambda: app.state == "running", "running in the new trainer")
+        await wait_for(pilot, lambda: app.link.status == "running", "running in the new trainer")
 
 
 async def test_real_trainer_diverges_then_is_killed_and_the_app_starts_again():
@@ -481,35 +518,36 @@ async def test_real_trainer_diverges_then_is_killed_and_the_app_starts_again():
     train = dataclasses.replace(preset.train, optimizer="sgd", learning_rate=1e9)
     app = TuiNnApp(dataclasses.replace(preset, train=train), None)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None, "loaded", timeout=REAL_TIMEOUT)
+        await wait_for(pilot, lambda: app.link.loaded is not None, "loaded", timeout=REAL_TIMEOUT)
         app.screen.set_focus(None)
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.state == "diverged", "diverged", timeout=REAL_TIMEOUT)
-        assert "diverged at step" in status_text(app) and "smaller learning rate" in status_text(
-            app
+        await wait_for(
+            pilot, lambda: app.link.status == "diverged", "diverged", timeout=REAL_TIMEOUT
         )
+        reason = "smaller learning rate"  # the state after the metrics says why
+        await wait_for(pilot, lambda: reason in status_text(app), "the reason")
+        assert "diverged at step" in status_text(app)
         assert all(math.isfinite(y) for y in plotted(app))
 
-        trainer = app.trainer
+        trainer = app.link.process
         pid = trainer.pid
         os.kill(pid, signal.SIGKILL)
-        await wait_for(pilot, lambda: app.state == "failed", "failed", timeout=REAL_TIMEOUT)
+        await wait_for(pilot, lambda: app.link.status == "failed", "failed", timeout=REAL_TIMEOUT)
         assert "killed (SIGKILL)" in status_text(app)
         await pilot.press("space")  # a new trainer process, the preset loaded again
         await wait_for(
             pilot,
-            lambda: app.trainer is not None and app.trainer.pid not in (None, pid),
+            lambda: app.link.process is not None and app.link.process.pid not in (None, pid),
             "a new trainer",
         )
-        await wait_for(pilot, lambda: app.state == "diverged", "diverged", timeout=REAL_TIMEOUT)
-        second = app.trainer
+        await wait_for(
+            pilot, lambda: app.link.status == "diverged", "diverged", timeout=REAL_TIMEOUT
+        )
+        second = app.link.process
         await pilot.press("q")
         await pilot.pause()
     assert not second.running
-    deadline = time.monotonic() + 5
-    while second._process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert second._process.poll() is not None
+    assert second.wait(timeout=5) is not None
 
 
 # -- tui-nn attach -----------------------------------------------------------------------------
@@ -517,7 +555,7 @@ async def test_real_trainer_diverges_then_is_killed_and_the_app_starts_again():
 
 def test_attach_without_a_live_run_is_a_one_line_error(capsys, three_runs):
     from tui_nn.cli import main
-    from tui_nn.live_runs import find_live_run
+    from tui_nn.runs import find_live_run
 
     live = find_live_run(None)  # the newest run a live trainer serves
     assert live.path == three_runs["live"] and live.socket == three_runs["socket"]

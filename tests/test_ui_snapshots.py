@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tui_nn.presets import load_named, resolve_preset
-from tui_nn.ui.app import TuiNnApp
-from tui_nn.ui.messages import TrainerEvent
-from tui_nn.ui.plots_pane import PlotsPane
+from support import wait_steady
 
-DEVICES = [{"name": "cpu", "description": "CPU (2 threads)", "memory_bytes": None}]
+from tui_nn.presets import load_named, resolve_preset
+from tui_nn.trainer import protocol as p
+from tui_nn.ui.app import TuiNnApp
+from tui_nn.ui.panes.network import NetworkPane
+from tui_nn.ui.panes.plots import PlotsPane
+
+DEVICES = [p.DeviceInfo(name="cpu", description="CPU (2 threads)", memory_bytes=None)]
+STEPS_PER_EPOCH = 14  # 210 training samples, batches of 16
 
 
 def make_app(name: str = "circle", **options: Any) -> TuiNnApp:
@@ -25,69 +29,59 @@ def make_app(name: str = "circle", **options: Any) -> TuiNnApp:
     )
 
 
-def scripted_events(epochs: int = 60) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = [
-        {
-            "event": "loaded",
-            "preset": "Circle",
-            "device": "cpu",
-            "n_features": 2,
-            "n_classes": 2,
-            "input_names": ["x", "y"],
-            "task": "classification",
-            "n_train": 210,
-            "n_test": 90,
-            "parameters": 33,
-        },
-        {
-            "event": "state",
-            "status": "running",
-            "epoch": 0,
-            "step": 0,
-            "message": "",
-            "lr": 0.03,
-            "stops": [],
-        },
+def scripted_events(epochs: int = 60) -> list[p.Event]:
+    events: list[p.Event] = [
+        p.Loaded(
+            preset="Circle",
+            device="cpu",
+            n_features=2,
+            n_classes=2,
+            input_names=["x", "y"],
+            task="classification",
+            n_train=210,
+            n_test=90,
+            parameters=33,
+            steps_per_epoch=STEPS_PER_EPOCH,
+            overview={},
+        ),
+        p.State(status="running", epoch=0, step=0, message="", lr=0.03),
     ]
     for epoch in range(1, epochs + 1):
         events.append(
-            {
-                "event": "metrics",
-                "epoch": epoch,
-                "step": epoch * 14,
-                "train_loss": 0.05 + 0.65 * math.exp(-epoch / 12),
-                "samples_per_s": 20000.0,
-                "elapsed_s": epoch * 0.05,
-                "lr": 0.03,
-                "status": "running",
-                "eval_train_loss": 0.05 + 0.6 * math.exp(-epoch / 12),
-                "test_loss": 0.08 + 0.6 * math.exp(-epoch / 14),
-                "train_acc": 1 - 0.5 * math.exp(-epoch / 8),
-                "test_acc": 0.98 - 0.5 * math.exp(-epoch / 9),
-            }
+            p.Metrics(
+                epoch=epoch,
+                step=epoch * STEPS_PER_EPOCH,
+                train_loss=0.05 + 0.65 * math.exp(-epoch / 12),
+                samples_per_s=20000.0,
+                elapsed_s=epoch * 0.05,
+                lr=0.03,
+                status="running",
+                eval_train_loss=0.05 + 0.6 * math.exp(-epoch / 12),
+                test_loss=0.08 + 0.6 * math.exp(-epoch / 14),
+                train_acc=1 - 0.5 * math.exp(-epoch / 8),
+                test_acc=0.98 - 0.5 * math.exp(-epoch / 9),
+            )
         )
     events.append(
-        {
-            "event": "state",
-            "status": "paused",
-            "epoch": epochs,
-            "step": epochs * 14,
-            "message": "",
-            "lr": 0.03,
-            "stops": [],
-        }
+        p.State(status="paused", epoch=epochs, step=epochs * STEPS_PER_EPOCH, message="", lr=0.03)
     )
     return events
 
 
+async def drawn(pilot) -> None:
+    """Until the plots show everything they were given (redraws are throttled in time: the
+    picture must not depend on it)."""
+    plots = pilot.app.query_one(PlotsPane)
+    await wait_steady(pilot, lambda: plots.up_to_date, "the plots drawn")
+
+
 async def feed(pilot) -> None:
     app = pilot.app
-    for event in scripted_events():
-        app.post_message(TrainerEvent(event, app.generation))
-    await pilot.pause(0.1)
-    # Redraws are throttled in time; draw the last data now so the picture does not depend on it.
-    app.query_one(PlotsPane).redraw_if_needed()
-    await pilot.pause(0.2)
+    events = scripted_events()
+    for event in events:
+        app.link.post(event)
+    await wait_steady(pilot, lambda: app.link.state == events[-1], "the events handled")
+    await drawn(pilot)
 
 
 def test_main_screen_80x24(snap_compare):
@@ -102,7 +96,9 @@ def test_network_tab_80x24(snap_compare):
     async def network(pilot) -> None:
         await feed(pilot)
         pilot.app.query_one("#sidebar").active = "tab-network"
-        await pilot.pause(0.5)  # the tab's fields mount after a refresh; let everything settle
+        pane = pilot.app.query_one(NetworkPane)
+        await wait_steady(pilot, lambda: pane.built, "the tab's fields")  # built on first show
+        await drawn(pilot)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=network)
 
@@ -112,6 +108,6 @@ def test_training_tab_ascii_plots_80x24(snap_compare):
         await feed(pilot)
         pilot.app.query_one("#sidebar").active = "tab-training"
         await pilot.press("a")
-        await pilot.pause(0.2)
+        await drawn(pilot)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=training)

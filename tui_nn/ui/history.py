@@ -2,6 +2,9 @@
 
 Pure Python (no textual, no torch), so it is cheap to test and to use from any thread.
 
+`add_metrics` puts a trainer's `Metrics` into the loss and accuracy histories; the live plots and
+the reader of a run's metrics.jsonl both use it, so a run's history and its live points join up.
+
 A `Series` keeps at most `capacity` points. Points are appended one by one; when the store is
 full, adjacent pairs are merged (averaged) and the bucket stride doubles, so that every later
 point is the mean of `stride` consecutive samples. `points()` therefore costs O(capacity)
@@ -14,7 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-__all__ = ["DEFAULT_CAPACITY", "History", "Series"]
+from tui_nn.trainer.protocol import Metrics
+
+__all__ = ["DEFAULT_CAPACITY", "History", "Series", "add_metrics"]
 
 DEFAULT_CAPACITY = 1024
 
@@ -118,3 +123,46 @@ class History:
     def clear(self) -> None:
         self.series.clear()
         self.version += 1
+
+    def replace(self, other: History) -> None:
+        """Hold `other`'s series in place of these (O(1): they are shared, not copied)."""
+        self.series = other.series
+        self.version += 1 + other.version
+
+
+def add_metrics(
+    loss: History, acc: History, metrics: Metrics, steps_per_epoch: int | None
+) -> float | None:
+    """Record one `Metrics` event: the window's mean loss at its position in epochs (its step
+    over `steps_per_epoch` when known, else its epoch), each evaluation at its epoch. Returns the
+    test - train loss gap of its last evaluation with both (None: none had both)."""
+    epoch = float(metrics.epoch)
+    train_loss = metrics.train_loss  # numbers are floats (or None) once decoded
+    if train_loss is not None and not math.isfinite(train_loss):
+        train_loss = None
+    if train_loss is not None:
+        x = metrics.step / steps_per_epoch if steps_per_epoch else epoch
+        loss.add("train_loss", x, train_loss)
+    evaluations: list[tuple[int, float | None, float | None, float | None, float | None]] = [
+        (point.epoch, point.train_loss, point.test_loss, point.train_acc, point.test_acc)
+        for point in metrics.evals
+    ]
+    latest = (metrics.eval_train_loss, metrics.test_loss, metrics.train_acc, metrics.test_acc)
+    if not evaluations and latest != (None, None, None, None):
+        evaluations = [(metrics.epoch, *latest)]  # the latest evaluation, repeated
+    gap = None
+    for at_epoch, given_train, given_test, train_acc, test_acc in evaluations:
+        at = float(at_epoch) or epoch
+        eval_train = _finite(given_train)
+        test = _finite(given_test)
+        if train_loss is None and eval_train is not None:
+            loss.add("train_loss", at, eval_train)
+        if test is not None:
+            loss.add("test_loss", at, test)
+            if eval_train is not None:
+                gap = test - eval_train
+        if train_acc is not None and math.isfinite(train_acc):
+            acc.add("train_acc", at, train_acc)
+        if test_acc is not None and math.isfinite(test_acc):
+            acc.add("test_acc", at, test_acc)
+    return gap

@@ -1,10 +1,17 @@
 """A run's curves from its folder's `metrics.jsonl`, read off the UI thread.
 
 The file can be long (a day of training at ten events a second is most of a million lines). It is
-read line by line in a daemon thread into `History` objects, which downsample as they fill (the
-plots' own kind: whatever the length, they hold `capacity` points), and handed to the UI thread in
-one piece: installing them costs O(capacity). The x of each point is computed exactly as the live
-plots do (`PlotsPane.add_metrics`), so a history and the live events after it join up.
+read line by line in a daemon thread, each line decoded as the protocol event it is
+(`protocol.decode_event`: damaged lines, a write cut short by a kill, are skipped), into `History`
+objects, which downsample as they fill (the plots' own kind: whatever the length, they hold
+`capacity` points), and handed to the UI thread in one piece: installing them costs O(capacity).
+The points are made exactly as the live plots make them (`history.add_metrics`), so a history and
+the live events after it join up.
+
+The x of a loss point is its step over the steps per epoch. Those are given when known (the
+trainer's `Loaded` of the run); else the first evaluation in the file tells them (evaluations
+happen at an epoch's end: step = epoch * steps per epoch); only a file without one leaves an
+estimate from the (epoch, step) pairs of its lines.
 
 A daemon thread, not a Textual worker: a worker's thread is waited for when the app exits, and a
 long file must not hold up a quit.
@@ -13,9 +20,7 @@ long file must not hold up a quit.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,8 +31,9 @@ from typing import Any
 from textual import events
 from textual.app import App
 
-from .history import DEFAULT_CAPACITY, History
-from .plots_pane import PlotsPane
+from tui_nn.trainer.protocol import Metrics, ProtocolError, Summary, decode_event
+
+from .history import DEFAULT_CAPACITY, History, add_metrics
 
 CHECK_EVERY_LINES = 4096  # how often a reader looks whether it was cancelled
 
@@ -41,45 +47,18 @@ class RunHistory:
     acc: History
     events: int = 0  # metrics events read
     last_step: int = -1  # the highest step among them (live events up to it are duplicates)
-    last: dict[str, Any] | None = None  # the last metrics event
-    summary: dict[str, Any] | None = None
+    last: Metrics | None = None  # the last metrics event
+    summary: Summary | None = None
     steps_per_epoch: int | None = None
     error: str | None = None  # why the file could not be read (None: read, maybe empty)
 
 
-class _Sink:
-    """The part of a `PlotsPane` that `PlotsPane.add_metrics` uses, without a widget."""
-
-    def __init__(self, capacity: int, steps_per_epoch: int | None) -> None:
-        self.loss_history = History(capacity)
-        self.acc_history = History(capacity)
-        self.steps_per_epoch = steps_per_epoch
-
-    def schedule_redraw(self) -> None:
-        pass
-
-    def add(self, event: dict[str, Any]) -> None:
-        PlotsPane.add_metrics(self, event)  # type: ignore[arg-type]
-
-
-def _steps_from_evals(event: dict[str, Any]) -> int | None:
+def steps_from_evals(metrics: Metrics) -> int | None:
     """Steps per epoch from an evaluation (they happen at an epoch's end: step = epoch * n)."""
-    for evaluation in event.get("evals") or []:
-        if not isinstance(evaluation, dict):
-            continue
-        epoch, step = evaluation.get("epoch"), evaluation.get("step")
-        if isinstance(epoch, int) and isinstance(step, int) and epoch > 0 and step > 0:
-            if step % epoch == 0:
-                return step // epoch
+    for point in metrics.evals:
+        if point.epoch > 0 and point.step > 0 and point.step % point.epoch == 0:
+            return point.step // point.epoch
     return None
-
-
-# The engine writes metrics lines with these keys first, in this order (json.dumps of its dict);
-# most lines carry nothing else the plots use, and a regular expression reads them four times
-# faster than json.loads. Any other line (one with evaluations, or written otherwise) is parsed.
-_TRAIN_LOSS_LINE = re.compile(
-    rb'^\{"event": "metrics", "epoch": (\d+), "step": (\d+), "train_loss": ([^,}]+)[,}]'
-)
 
 
 def read_history(
@@ -93,87 +72,57 @@ def read_history(
     """Read `folder/metrics.jsonl` (events after `until_step` left out: a run continued from its
     checkpoint repeats them). Damaged lines (a write cut short by a kill) are skipped."""
     folder = Path(folder)
-    sink = _Sink(capacity, steps_per_epoch if steps_per_epoch and steps_per_epoch > 0 else None)
-    result = RunHistory(folder, sink.loss_history, sink.acc_history)
+    loss, acc = History(capacity), History(capacity)
+    result = RunHistory(folder, loss, acc)
+    spe = steps_per_epoch if steps_per_epoch and steps_per_epoch > 0 else None
     # Until the steps per epoch are known (from the first evaluation), points wait here.
-    waiting: list[dict[str, Any]] = []
+    waiting: list[Metrics] = []
     low, high = 0.0, math.inf  # what the (epoch, step) pairs seen say about the steps per epoch
     try:
-        stream = open(folder / "metrics.jsonl", "rb")  # noqa: SIM115 - closed below
+        stream = open(folder / "metrics.jsonl", encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return result  # no metrics yet
     except OSError as error:
         result.error = f"cannot read {folder / 'metrics.jsonl'}: {error.strerror or error}"
         return result
-    add_loss = sink.loss_history.add
     with stream:
         for number, line in enumerate(stream):
             if cancelled is not None and number % CHECK_EVERY_LINES == 0 and cancelled():
                 result.error = "cancelled"
                 return result
-            if b'"metrics"' not in line:
-                if b'"summary"' in line:
-                    with contextlib.suppress(ValueError):
-                        summary = json.loads(line)
-                        if isinstance(summary, dict) and summary.get("event") == "summary":
-                            result.summary = summary
+            try:
+                event = decode_event(line)
+            except ProtocolError:
                 continue
-            event: dict[str, Any] | None = None
-            fast = _TRAIN_LOSS_LINE.match(line) if b'"evals"' not in line else None
-            if fast is not None:
-                epoch, step = int(fast.group(1)), int(fast.group(2))
-            else:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if not isinstance(event, dict) or event.get("event") != "metrics":
-                    continue
-                epoch, step = event.get("epoch"), event.get("step")
-            if until_step is not None and isinstance(step, int) and step > until_step:
+            if not isinstance(event, Metrics):
+                if isinstance(event, Summary):
+                    result.summary = event
+                continue
+            epoch, step = event.epoch, event.step
+            if until_step is not None and step > until_step:
                 continue
             result.events += 1
-            if isinstance(step, int):
-                result.last_step = max(result.last_step, step)
-            if event is None:
-                assert fast is not None
-                event = {"epoch": epoch, "step": step, "train_loss": _number(fast.group(3))}
-                event_is_light = True
-            else:
-                event_is_light = False
+            result.last_step = max(result.last_step, step)
             result.last = event
-            if sink.steps_per_epoch is None:
-                found = None if event_is_light else _steps_from_evals(event)
-                if found is None:
-                    if isinstance(step, int) and isinstance(epoch, int) and epoch > 0:
+            if spe is None:
+                spe = steps_from_evals(event)
+                if spe is None:
+                    if epoch > 0:
                         high = min(high, step / epoch)
                         low = max(low, step / (epoch + 1))
                     waiting.append(event)
                     continue
-                sink.steps_per_epoch = found
                 for held in waiting:
-                    sink.add(held)
+                    add_metrics(loss, acc, held, spe)
                 waiting.clear()
-            if event_is_light:
-                y = event["train_loss"]
-                if y is not None:
-                    add_loss("train_loss", step / sink.steps_per_epoch, y)
-            else:
-                sink.add(event)
-    if waiting:
+            add_metrics(loss, acc, event, spe)
+    if waiting:  # no evaluation in the file: the estimate, when the pairs pin one down
         if math.isfinite(high) and math.floor(high) > low:
-            sink.steps_per_epoch = math.floor(high)
+            spe = math.floor(high)
         for held in waiting:
-            sink.add(held)
-    result.steps_per_epoch = sink.steps_per_epoch
+            add_metrics(loss, acc, held, spe)
+    result.steps_per_epoch = spe
     return result
-
-
-def _number(text: bytes) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None  # null
 
 
 def load_history(
@@ -208,13 +157,3 @@ def load_history(
 
     threading.Thread(target=work, daemon=True, name="tui-nn-history").start()
     return cancel
-
-
-def install_history(plots: PlotsPane, history: RunHistory) -> None:
-    """Put `history` into `plots` in place of what they hold (O(capacity))."""
-    for mine, theirs in ((plots.loss_history, history.loss), (plots.acc_history, history.acc)):
-        mine.series = theirs.series
-        mine.version += 1 + theirs.version
-    if history.steps_per_epoch and not plots.steps_per_epoch:
-        plots.steps_per_epoch = history.steps_per_epoch
-    plots.schedule_redraw()

@@ -55,7 +55,7 @@ class LoopMonitor:
             if late < 0.03:
                 continue
             frame = sys._current_frames().get(self._loop_thread)
-            where = []
+            where: list[str] = []
             while frame is not None and len(where) < SAMPLE_DEPTH:
                 code = frame.f_code
                 where.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")

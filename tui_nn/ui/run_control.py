@@ -1,101 +1,41 @@
 """The app's side of run folders and of runs that outlive the app.
 
-- Remembers the folder of the run in the trainer (its `run` event).
+- Remembers the folder of the run in the trainer (its `RunOpened` event).
 - Quit while training asks: stop (a checkpoint is saved and the trainer ends), keep running in the
   background (the app detaches; `tui-nn attach` comes back), or cancel. SIGHUP keeps running.
 - Attach (`tui-nn attach`, the runs screen): a handle on a trainer another app started; the run's
   history is drawn from its folder's metrics.jsonl, then the live events join it.
 - The runs screen's choices: open a run (its preset into the editors, its curves into the plots),
-  continue one (`resume` {"path"}, then `start`), attach to one training elsewhere.
+  continue one (`Resume`, then `Start`), attach to one training elsewhere.
 
-Kept out of app.py, which only calls in here.
+It works through the app's `TrainerLink` and `PresetEditor`, and through the app only as a
+Textual `App` (screens, notifications, workers, exiting).
 """
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
-import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.app import App
+
 from tui_nn.errors import TuiNnError
-from tui_nn.live_runs import live_run, pid_alive
 from tui_nn.presets import load_preset, preset_to_dict
-from tui_nn.trainer.client import TrainerProcess
-from tui_nn.runs import CHECKPOINT, RunSummary, read_run_info
+from tui_nn.runs import CHECKPOINT, RunSummary, live_run, read_run_info
+from tui_nn.spec import Preset
+from tui_nn.trainer.protocol import Metrics, RunOpened, Start
 
-from .plots_pane import PlotsPane
-from .status_bar import StatusBar
+from .panes.plots import PlotsPane
+from .panes.status_bar import StatusBar
+from .preset_editor import PresetEditor
+from .trainer_link import TrainerLink
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
-    from tui_nn.spec import Preset
-
-    from .app import TuiNnApp
+if TYPE_CHECKING:  # (the reader itself is imported after the first frame)
     from .history_loader import RunHistory
-
-ATTACHED_STOP_S = 3.0  # how long a stop waits for an attached trainer (not our child) to end
-
-
-class AttachedTrainer(TrainerProcess):
-    """A handle on a trainer that another app started (`TrainerProcess.attach`): running until
-    its connection ends, its pid learnt from the `ready` event, and a stop that waits for it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._ended = False
-        self.trainer_pid: int | None = None
-
-    @property
-    def running(self) -> bool:
-        return not self._closed and not self._ended
-
-    @property
-    def pid(self) -> int | None:
-        return self.trainer_pid
-
-    def events(self) -> Iterator[dict[str, Any]]:
-        try:
-            for event in super().events():
-                if event.get("event") == "ready" and isinstance(event.get("pid"), int):
-                    self.trainer_pid = event["pid"]
-                if event.get("event") == "exited":
-                    self._ended = True
-                yield event
-        finally:
-            self._ended = True
-
-    def stop(self, timeout: float = ATTACHED_STOP_S) -> None:
-        super().stop(timeout)  # sends quit: the trainer saves a checkpoint and ends
-        pid = self.trainer_pid
-        deadline = time.monotonic() + timeout
-        while pid is not None and pid_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.02)
-
-
-def exit_message(event: dict[str, Any], attached: bool) -> str:
-    """What the app says when the trainer's events end: the reason it can tell."""
-    code = event.get("returncode")
-    last = str(event.get("stderr") or "").strip()
-    if isinstance(code, int) and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        what = f"the trainer process was killed ({name})"
-    elif isinstance(code, int) and code > 0:
-        what = f"the trainer process failed (exit status {code})"
-    elif attached and code is None:
-        what = "the connection to the trainer closed"
-    else:
-        what = f"the trainer process ended (exit status {code})"
-    if last:
-        what += f": {last}"
-    return what + "; press space to start a new one"
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -107,7 +47,7 @@ def _same(a: Path, b: Path) -> bool:
 
 @dataclass
 class _Expected:
-    """A run whose `run` event is awaited: then its history is drawn (and it is started)."""
+    """A run whose `RunOpened` is awaited: then its history is drawn (and it is started)."""
 
     path: Path | None  # None: whichever run the attached trainer names
     start: bool = False
@@ -118,38 +58,39 @@ class _Expected:
 class RunControl:
     def __init__(
         self,
-        app: TuiNnApp,
+        app: App[Any],
+        link: TrainerLink,
+        editor: PresetEditor,
         *,
+        settle: Callable[[], Awaitable[None]],
         attach: str | Path | None = None,
-        attach_factory: Callable[[str], TrainerProcess] | None = None,
     ) -> None:
         self.app = app
+        self.link = link
+        self.editor = editor
         self.attach_socket = str(attach) if attach is not None else None
-        self.attach_factory = attach_factory or AttachedTrainer.attach
         self.run_path: Path | None = None  # the folder of the run in the trainer
         self.viewing: Path | None = None  # the plots show this opened run, not the trainer's
         self.farewell: str | None = None  # printed once the app has exited
         self.exiting = False  # stopping the trainer on the way out
-        self.history_loaded = 0  # histories drawn (tests read it)
+        self.exit_status = 0  # 128 + the signal that ended the app
+        self._settle = settle  # waits for the panes still mounting (before an exit)
         self._expected: _Expected | None = None
-        self._held: list[dict[str, Any]] | None = None  # live metrics while a history loads
+        self._held: list[Metrics] | None = None  # live metrics while a history loads
         self._cancel: threading.Event | None = None
 
     # -- the trainer ----------------------------------------------------------------------
-
-    def handle(self, socket: str | Path) -> TrainerProcess:
-        return self.attach_factory(str(socket))
 
     def start_attached(self) -> None:
         """On mount with `attach`: connect to that trainer, draw its run when it names it."""
         assert self.attach_socket is not None
         self._expected = _Expected(None, adopt_preset=True)
-        if self.app._start_trainer(attach=self.attach_socket):
-            self.app._set_state("loading", message="attaching to the run...")
+        if self.link.start(attach=self.attach_socket):
+            self.link.set_status("loading", message="attaching to the run...")
 
-    def on_run(self, event: dict[str, Any]) -> None:
-        """The trainer's `run` event: the folder of the run it trains."""
-        path = Path(str(event.get("path", "")))
+    def on_run(self, event: RunOpened) -> None:
+        """The folder of the run the trainer trains."""
+        path = Path(event.path)
         expected = self._expected
         if expected is not None and (expected.path is None or _same(expected.path, path)):
             self._expected = None
@@ -161,8 +102,8 @@ class RunControl:
             else:
                 note = f"attached to run {path.name}: q asks to stop it or keep it running"
             self._draw_history(path, until_step=expected.until_step, note=note)
-            if expected.start and self.app._send("start"):
-                self.app._set_state("starting", message=f"continuing run {path.name}")
+            if expected.start and self.link.send(Start()):
+                self.link.set_status("starting", message=f"continuing run {path.name}")
             return
         if self.run_path is None or not _same(path, self.run_path):
             self._cancel_history()
@@ -176,7 +117,7 @@ class RunControl:
         self._expected = None
         self.run_path = None
 
-    def note_metrics(self, event: dict[str, Any]) -> None:
+    def note_metrics(self, event: Metrics) -> None:
         """A live metrics event (drawn at once): kept while a history loads, to be drawn again
         on top of it."""
         if self._held is not None:
@@ -184,18 +125,15 @@ class RunControl:
 
     def _adopt_preset(self, path: Path) -> None:
         """Attached by socket: the editors show the preset the run trains."""
-        app = self.app
         try:
             preset = load_preset(path / "preset.toml")
         except TuiNnError:
             return
-        if preset_to_dict(preset) == preset_to_dict(app.committed):
+        if preset_to_dict(preset) == preset_to_dict(self.editor.committed):
             return
-        app.committed, app.preset_path = preset, None
-        app.call_later(app._show_preset, preset)
-        if app.loaded is not None:
-            app._on_loaded_event(app.loaded)  # steps per epoch follow the batch size
-        app.query_one(StatusBar).show(epochs=preset.train.epochs)
+        self.editor.commit(preset)
+        self.app.call_later(self.editor.show, preset)
+        self.app.query_one(StatusBar).show(epochs=preset.train.epochs)
 
     # -- history --------------------------------------------------------------------------
 
@@ -210,13 +148,15 @@ class RunControl:
 
         self._cancel_history()
         plots = self.app.query_one(PlotsPane)
+        loaded = self.link.loaded  # the run's own, when the trainer has loaded it
         self._held = []
         self._cancel = load_history(
             self.app,
             path,
             lambda history: self._history_read(history, note),
             capacity=plots.loss_history.capacity,
-            until_step=until_step,  # the steps per epoch come from the run's own evaluations
+            steps_per_epoch=loaded.steps_per_epoch if loaded is not None else None,
+            until_step=until_step,
         )
 
     def _history_read(self, history: RunHistory, note: str) -> None:
@@ -228,30 +168,34 @@ class RunControl:
         if history.error:
             app.notify(history.error, severity="error", markup=False)
             return
-        from .history_loader import install_history
-
         plots = app.query_one(PlotsPane)
-        install_history(plots, history)
+        plots.install(history.loss, history.acc, history.steps_per_epoch)
         for event in held:  # live events after the history (those before are in it)
-            step = event.get("step")
-            if not isinstance(step, int) or step > history.last_step:
+            if event.step > history.last_step:
                 plots.add_metrics(event)
-        self.history_loaded += 1
         if note:
             app.query_one(StatusBar).show(message=note)
 
     # -- quitting -------------------------------------------------------------------------
 
+    def on_signal(self, signum: int) -> None:
+        """SIGHUP (the terminal went away) while training keeps the run going on its own;
+        SIGHUP otherwise, SIGINT and SIGTERM stop it (after its checkpoint) and exit."""
+        self.exit_status = 128 + signum
+        if signum == signal.SIGHUP and self.link.training:
+            self.keep_running()
+        else:
+            self.stop_and_exit()
+
     def quit(self) -> None:
         """q / ctrl+c: while training, ask (stop, keep running, cancel); else stop and exit."""
-        from .dialogs import QuitDialog
+        from .screens import kept_screen
+        from .screens.dialogs import QuitDialog
 
         app = self.app
         if isinstance(app.screen, QuitDialog):
             return
-        trainer = app.trainer
-        training = app.state in ("running", "starting")
-        if training and trainer is not None and trainer.running and hasattr(trainer, "detach"):
+        if self.link.training and self.link.running:
 
             def answered(choice: str | None) -> None:
                 if choice == "keep":
@@ -259,8 +203,8 @@ class RunControl:
                 elif choice == "stop":
                     self.stop_and_exit()
 
-            dialog = app.kept_screen("quit", QuitDialog)
-            dialog.run_id = self.run_path.name if self.run_path else None  # type: ignore[attr-defined]
+            dialog = kept_screen(app, "quit", QuitDialog)
+            dialog.run_id = self.run_path.name if self.run_path else None
             app.push_screen(dialog, answered)
             return
         self.stop_and_exit()
@@ -270,31 +214,24 @@ class RunControl:
         if self.exiting:
             return
         self.exiting = True
-        app = self.app
-        if app.trainer is not None:
-            app.query_one(StatusBar).show(message="stopping the trainer (saving a checkpoint)...")
+        if self.link.process is not None:
+            message = "stopping the trainer (saving a checkpoint)..."
+            self.app.query_one(StatusBar).show(message=message)
 
         async def stop_then_exit() -> None:
-            await app._stop_trainer_in_background()
-            await app.settle()
-            app.exit(app.exit_status, return_code=app.exit_status)
+            await self.link.stop_in_background()
+            await self._settle()
+            self.app.exit(self.exit_status, return_code=self.exit_status)
 
         # A worker (its own task), not call_later: the app's messages (timers among them) keep
         # flowing while it waits.
-        app.run_worker(stop_then_exit(), group="exit")
+        self.app.run_worker(stop_then_exit(), group="exit")
 
     def keep_running(self) -> None:
         """Leave the run training on its own (its trainer serves `tui-nn attach`), and exit."""
-        app = self.app
-        trainer = app.trainer
-        if trainer is not None and not hasattr(trainer, "detach"):
-            self.stop_and_exit()  # a stand-in trainer that cannot run on its own
-            return
-        app._release_trainer()
-        if trainer is not None:
-            pid = trainer.pid
-            with contextlib.suppress(Exception):  # exiting must not fail
-                trainer.detach()
+        process = self.link.detach()
+        if process is not None:
+            pid = process.pid
             run = self.run_path.name if self.run_path is not None else None
             where = f" (trainer pid {pid})" if pid else ""
             command = f"tui-nn attach {run}" if run else "tui-nn attach"
@@ -304,48 +241,21 @@ class RunControl:
             )
 
         async def settle_then_exit() -> None:
-            await app.settle()
-            app.exit(app.exit_status, return_code=app.exit_status)
+            await self._settle()
+            self.app.exit(self.exit_status, return_code=self.exit_status)
 
-        app.run_worker(settle_then_exit(), group="exit")
+        self.app.run_worker(settle_then_exit(), group="exit")
 
-    # -- the runs screen ------------------------------------------------------------------
+    # -- the runs screen's choices --------------------------------------------------------
 
-    def show_runs(self) -> None:
-        from .runs_pane import RunsScreen
-
-        app = self.app
-
-        def chosen(result: tuple[str, RunSummary] | None) -> None:
-            if result is None:
-                return
-            action, run = result
-            {"open": self.open_run, "continue": self.continue_run, "attach": self.attach_run}[
-                action
-            ](run)
-
-        screen = app.kept_screen(
-            "runs", lambda: RunsScreen(ascii_mode=app.ascii_mode, mono=app.no_color)
+    def chosen(self, result: tuple[str, RunSummary] | None) -> None:
+        """What the runs screen dismissed with: ("open" | "continue" | "attach", run)."""
+        if result is None:
+            return
+        action, run = result
+        {"open": self.open_run, "continue": self.continue_run, "attach": self.attach_run}[action](
+            run
         )
-        screen.current = self.run_path  # type: ignore[attr-defined]
-        app.push_screen(screen, chosen)
-
-    def _confirm(self, question: str, then: Callable[[], Any]) -> None:
-        """Run `then()` at once, or after a yes when that ends the run in this app."""
-        app = self.app
-        if not app.run_exists:
-            app.call_later(then)
-            return
-        if app._confirming:
-            return
-        app._confirming = True
-
-        async def answered(yes: bool | None) -> None:
-            app._confirming = False
-            if yes:
-                await then()
-
-        app.confirm(question, answered)
 
     def _run_preset(self, run: RunSummary) -> Preset | None:
         try:
@@ -354,12 +264,6 @@ class RunControl:
             self.app.notify(str(error), title="cannot open the run", severity="error", markup=False)
             return None
 
-    def _show(self, preset: Preset) -> Any:
-        app = self.app
-        app.preset_path = None
-        app.committed = preset
-        return app._show_preset(preset)
-
     def open_run(self, run: RunSummary) -> None:
         """Its preset into the editors (the trainer loads it), its curves into the plots."""
         preset = self._run_preset(run)
@@ -367,9 +271,8 @@ class RunControl:
             return
 
         async def go() -> None:
-            app = self.app
-            await self._show(preset)
-            app._send_load(preset)
+            await self.editor.adopt(preset)
+            self.editor.load(preset)
             self.viewing = run.path
             then = "" if run.status == "done" else "ctrl+r then c continues it; "
             note = (
@@ -377,21 +280,20 @@ class RunControl:
                 "space trains its preset anew"
             )
             self._draw_history(run.path, note=note)
-            app.query_one(StatusBar).show(message=f"reading run {run.id}...")
+            self.app.query_one(StatusBar).show(message=f"reading run {run.id}...")
 
-        self._confirm(
+        self.editor.ask_if_run(
             f"Open run {run.id}? This stops the current run (its checkpoint is kept).", go
         )
 
     def continue_run(self, run: RunSummary) -> None:
-        """`resume` {"path"}: the trainer loads the run's preset and last checkpoint; once it
-        names the run (its `run` event) the history is drawn and training goes on."""
-        app = self.app
+        """`Resume`: the trainer loads the run's preset and last checkpoint; once it names the
+        run (its `RunOpened`) the history is drawn and training goes on."""
         preset = self._run_preset(run)
         if preset is None:
             return
         if not (run.path / CHECKPOINT).is_file():
-            app.notify(
+            self.app.notify(
                 f"run {run.id} has no checkpoint to continue from: enter opens its preset",
                 severity="warning",
                 markup=False,
@@ -403,40 +305,40 @@ class RunControl:
             steps = None
 
         async def go() -> None:
-            if not app._ensure_trainer():
+            if not self.editor.ensure_trainer():
                 return
-            await self._show(preset)
+            await self.editor.adopt(preset)
             self.viewing = None
             self._expected = _Expected(
                 run.path, start=True, until_step=steps if isinstance(steps, int) else None
             )
-            app._send_load(preset, resume=run.path)
-            app._set_state("loading", message=f"loading run {run.id} from its checkpoint...")
+            self.editor.load(preset, resume=run.path)
+            self.link.set_status("loading", message=f"loading run {run.id} from its checkpoint...")
 
-        self._confirm(
+        self.editor.ask_if_run(
             f"Continue run {run.id}? This stops the current run (its checkpoint is kept).", go
         )
 
     def attach_run(self, run: RunSummary) -> None:
         """Leave this app's trainer and attach to the one that trains `run`."""
-        app = self.app
         live = live_run(run.path)
         if live is None:
-            app.notify(f"run {run.id} is not training any more", severity="warning", markup=False)
+            message = f"run {run.id} is not training any more"
+            self.app.notify(message, severity="warning", markup=False)
             return
         preset = self._run_preset(run)
         if preset is None:
             return
 
         async def go() -> None:
-            await app._stop_trainer_in_background()
-            await self._show(preset)
-            app._send_load(preset)  # no trainer now: this only clears the plots and the bar
+            await self.link.stop_in_background()
+            await self.editor.adopt(preset)
+            self.editor.load(preset)  # no trainer now: this only clears the plots and the bar
             self.viewing = None
             self._expected = _Expected(run.path)
-            if app._start_trainer(attach=live.socket):
-                app._set_state("loading", message=f"attaching to run {run.id}...")
+            if self.link.start(attach=live.socket):
+                self.link.set_status("loading", message=f"attaching to run {run.id}...")
 
-        self._confirm(
+        self.editor.ask_if_run(
             f"Attach to run {run.id}? This stops the current run (its checkpoint is kept).", go
         )

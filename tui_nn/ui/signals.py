@@ -10,7 +10,8 @@ Two things make that hold when the terminal is gone:
   app blocks for ever. SIGCONT after a hang-up is therefore not passed on to the driver.
 - A watchdog thread: if the app has not exited by the deadline (its UI thread stuck), it does
   the essential part itself (the trainer is detached, or told to save and stop with SIGTERM),
-  writes the terminal's reset sequences if it can, and ends the process.
+  writes the terminal's reset sequences if it can (and the terminal settings it found when the
+  guard was made, before the app took the terminal), and ends the process.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-if TYPE_CHECKING:
-    from .app import TuiNnApp
+from .trainer_link import TrainerLink
 
 EXIT_DEADLINE_S = 2.5  # the watchdog's; the issue asks for an exit within 3 s
 # What Textual writes when it leaves application mode (a normal quit).
@@ -35,22 +36,47 @@ RESET = (
 )
 
 
+def _fd(stream: Any) -> int:
+    """The file descriptor of a standard stream (OSError when there is none)."""
+    if stream is None:
+        raise OSError("no such stream")
+    return int(stream.fileno())
+
+
 def terminal_alive(fd: int) -> bool:
+    return terminal_settings(fd) is not None
+
+
+def _stdin_alive() -> bool:
+    try:
+        return terminal_alive(_fd(sys.__stdin__))
+    except (OSError, ValueError):
+        return False
+
+
+def terminal_settings(fd: int) -> Any:
+    """The terminal's settings (termios attributes), or None when `fd` is no terminal."""
     try:
         import termios
 
-        termios.tcgetattr(fd)
+        return termios.tcgetattr(fd)
     except Exception:  # noqa: BLE001 - termios.error, OSError, no termios here
-        return False
-    return True
+        return None
 
 
 class SignalGuard:
-    def __init__(self, app: TuiNnApp) -> None:
-        self.app = app
+    """Make it before the app starts (it notes the terminal's settings then); `install` it from
+    the app's event loop. `on_signal(signum)` runs on the UI thread."""
+
+    def __init__(self, on_signal: Callable[[int], None], link: TrainerLink) -> None:
+        self.on_signal = on_signal
+        self.link = link
         self.signum: int | None = None
         self.hung_up = False
         self._previous_cont: Any = None
+        self._settings_before: Any = None
+        with contextlib.suppress(Exception):  # no standard input at all
+            self._settings_before = terminal_settings(_fd(sys.__stdin__))
 
     def install(self) -> None:
         """Call from the app's event loop (on mount)."""
@@ -70,17 +96,16 @@ class SignalGuard:
         if self.signum is not None:
             return  # already on its way out (the watchdog makes sure)
         self.signum = signum
-        app = self.app
-        keep = self.hung_up and app.state in ("running", "starting")
-        trainer = app.trainer
+        keep = self.hung_up and self.link.training
+        trainer = self.link.process
         with contextlib.suppress(RuntimeError):  # the loop is closed: exiting already
-            self.loop.call_soon_threadsafe(app._on_signal, signum)
+            self.loop.call_soon_threadsafe(self.on_signal, signum)
         threading.Thread(
             target=self._watchdog, args=(signum, keep, trainer), daemon=True, name="tui-nn-exit"
         ).start()
 
     def _on_cont(self, signum: int, frame: Any) -> None:
-        if self.hung_up or not terminal_alive(sys.__stdin__.fileno()):
+        if self.hung_up or not _stdin_alive():
             return  # no terminal to resume into
         previous = self._previous_cont
         if callable(previous):
@@ -101,9 +126,8 @@ class SignalGuard:
 
     def _restore_terminal(self) -> None:
         with contextlib.suppress(Exception):
-            driver = self.app._driver
-            attrs = getattr(driver, "attrs_before", None)
-            fd = sys.__stdout__.fileno()
+            attrs = self._settings_before
+            fd = _fd(sys.__stdout__)
             os.set_blocking(fd, False)  # a stalled terminal must not hold the exit
             try:
                 os.write(fd, RESET.encode())
@@ -112,4 +136,4 @@ class SignalGuard:
             if attrs is not None:
                 import termios
 
-                termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, attrs)
+                termios.tcsetattr(_fd(sys.__stdin__), termios.TCSANOW, attrs)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -17,7 +18,7 @@ from tui_nn.codegen import export_script
 from tui_nn.errors import TuiNnError
 from tui_nn.spec import Preset
 
-from .key_bar import KeyBar
+from ..widgets.key_bar import KeyBar
 
 
 class CodeScreen(ModalScreen[None]):
@@ -74,7 +75,7 @@ class CodeScreen(ModalScreen[None]):
         self.query_one("#code-scroll", ScrollableContainer).scroll_end(animate=False)
 
 
-def show_code(app: App, preset: Preset, preset_path: Path | None) -> None:
+def show_code(app: App[Any], preset: Preset, preset_path: Path | None) -> None:
     """Open the code dialog (or close it when it is the open one)."""
     if isinstance(app.screen, CodeScreen):
         app.screen.dismiss(None)

@@ -1,15 +1,16 @@
-"""What the lesson views know: the preset, the trainer's `loaded` event (with the data overview)
-and its latest `snapshot`; which views the preset makes meaningful; the network's weights as
-plain lists (from the snapshot, or from the preset when it sets them by hand)."""
+"""What the lesson views know: the preset, the trainer's `Loaded` event (with the data overview)
+and its latest `Snapshot`; which views the preset makes meaningful; the network's weights as
+plain lists (from the snapshot, or from the preset when it sets them by hand). `DataView` is what
+the display-only views share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from tui_nn.lesson.gates import GATE_NAMES, gate_input_names
 from tui_nn.lesson.threshold import Layer, as_layers, layers_from_spec
 from tui_nn.spec import LOGIC_SETS, SYNTHETIC_SETS, Preset
+from tui_nn.trainer import protocol
 
 HAND_SET_MAX_PARAMETERS = 24  # networks up to this size get an input per weight
 
@@ -27,20 +28,24 @@ VIEWS = (
 @dataclass
 class LessonData:
     preset: Preset
-    loaded: dict[str, Any] | None = None
-    snapshot: dict[str, Any] | None = None
+    loaded: protocol.Loaded | None = None
+    snapshot: protocol.Snapshot | None = None
     ascii_only: bool = False
-    stops: list[dict[str, Any]] = field(default_factory=list)
 
     # -- the data ------------------------------------------------------------------------
 
     @property
-    def overview(self) -> dict[str, Any]:
-        return (self.loaded or {}).get("overview") or {}
+    def overview(self) -> protocol.DataOverview:
+        return self.loaded.overview if self.loaded is not None else {}
+
+    @property
+    def train_points(self) -> list[list[float]]:
+        """The overview's training rows (inputs, then the label); [] when it has none."""
+        return self.overview.get("points", {}).get("train", [])
 
     @property
     def data_set(self) -> str:
-        return str(self.overview.get("set") or self.preset.data.set)
+        return self.overview.get("set") or self.preset.data.set
 
     @property
     def gate(self) -> str | None:
@@ -49,9 +54,8 @@ class LessonData:
 
     @property
     def n_features(self) -> int | None:
-        value = (self.loaded or {}).get("n_features")
-        if isinstance(value, int):
-            return value
+        if self.loaded is not None:
+            return self.loaded.n_features
         name = self.preset.data.set
         if name == "not":
             return 1
@@ -65,10 +69,10 @@ class LessonData:
     def input_names(self) -> list[str]:
         if self.gate is not None:
             return gate_input_names(self.gate)
-        names = (self.loaded or {}).get("input_names")
+        names = self.loaded.input_names if self.loaded is not None else []
         n = self.n_features or 0
-        if isinstance(names, list) and len(names) >= n:
-            return [str(v) for v in names[:n]]
+        if len(names) >= n:
+            return names[:n]
         return [f"x{i}" for i in range(n)]
 
     @property
@@ -81,14 +85,13 @@ class LessonData:
 
     @property
     def is_regression_1d(self) -> bool:
-        task = (self.loaded or {}).get("task")
-        if task is not None:
-            return task == "regression" and self.n_features == 1
+        if self.loaded is not None:
+            return self.loaded.task == "regression" and self.n_features == 1
         return self.preset.data.set == "sine"
 
     def views(self) -> list[str]:
         """The ids of the views this preset makes meaningful, in tab order."""
-        shown = []
+        shown: list[str] = []
         if self.gate is not None:
             shown.append("lesson-table")
         if self.is_perceptron and self.n_features is not None:
@@ -123,7 +126,8 @@ class LessonData:
 
     def shapes(self) -> list[tuple[int, int]]:
         """(units, inputs) per layer."""
-        out, fan_in = [], self.n_features or 0
+        out: list[tuple[int, int]] = []
+        fan_in = self.n_features or 0
         for layer in self.preset.model.layers:
             out.append((layer.units, fan_in))
             fan_in = layer.units
@@ -132,9 +136,11 @@ class LessonData:
     def activations(self) -> list[str]:
         return [layer.activation for layer in self.preset.model.layers]
 
-    def snapshot_layers(self) -> list[dict[str, Any]] | None:
-        layers = (self.snapshot or {}).get("layers")
-        return layers if isinstance(layers, list) and layers else None
+    def snapshot_layers(self) -> list[protocol.LayerStats] | None:
+        """The snapshot's layers; None before the first snapshot (or when it has none)."""
+        if self.snapshot is None or not self.snapshot.layers:
+            return None
+        return self.snapshot.layers
 
     def live_layers(self) -> list[Layer] | None:
         """The network's current weights: the snapshot's, or the preset's own when it sets
@@ -163,3 +169,17 @@ class LessonData:
             return layers_from_spec(self.preset.model, self.n_features)
         except ValueError:
             return None
+
+
+class DataView:
+    """What every display-only lesson view shares: it keeps the latest `LessonData` and redraws
+    from it."""
+
+    data: LessonData | None = None
+
+    def set_data(self, data: LessonData) -> None:
+        self.data = data
+        self.show()
+
+    def show(self) -> None:
+        """Draw the view from `self.data` (each view draws its own)."""

@@ -3,15 +3,19 @@ makes it meaningful (truth table and hand-set weights for logic gates, the perce
 by step, decision maps for 2-D data, the network's weights, digits with a confusion matrix, the
 regression curve).
 
-The pane gets every trainer event from the app (`trainer_event`). It asks the trainer for
-snapshots (`views` enabled) only while the tab is shown, and turns them off when it is hidden:
-snapshots cost the trainer a little time. While shown the tab takes the room of the plots on a
-narrow terminal and sits beside them on a wide one (classes on the sidebar's parent).
+The app hands the pane what it needs when it makes it: `send` (a command to the trainer; false
+when none is running), `committed` (the preset the trainer has, or will have, loaded) and the
+ASCII mode; then it gives the pane every trainer event (`trainer_event`) and each change of the
+ASCII mode (`set_ascii`). The pane asks the trainer for snapshots (`SetViews(True)`) only while
+the tab is shown, and turns them off when it is hidden: snapshots cost the trainer a little time.
+While shown the tab takes the room of the plots on a narrow terminal and sits beside them on a
+wide one (inline styles on the sidebar and the plots).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,10 +24,16 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 
-from .lesson_data import VIEWS, LessonData
-from .lesson_rule import RuleView
-from .lesson_table import TableView, WeightsApplied
-from .lesson_views import CurveView, DigitsView, MapView, NetView
+from tui_nn.spec import Preset
+from tui_nn.trainer import protocol
+
+from .curve import CurveView
+from .data import VIEWS, LessonData
+from .digits import DigitsView
+from .map import MapView
+from .network import NetView
+from .rule import RuleView
+from .table import TableView, WeightsApplied
 
 WIDE = 110  # from this many columns the lesson sits beside the plots
 
@@ -71,11 +81,23 @@ class LessonPane(Vertical):
         ),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id)
+    def __init__(
+        self,
+        send: Callable[[protocol.Command], bool],
+        committed: Callable[[], Preset],
+        ascii_mode: bool,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._send = send
+        self._committed = committed
+        self._ascii_mode = ascii_mode
         self.data: LessonData | None = None
         self.shown = False  # the tab is the active one
-        self.views_enabled = False  # what the trainer was last told
         self._previous_tab: str | None = None
         self._refresh_scheduled = False
         self._stale: set[str] = set()
@@ -95,9 +117,7 @@ class LessonPane(Vertical):
                     yield widgets[ident]
 
     def on_mount(self) -> None:
-        preset = getattr(self.app, "committed", None)
-        if preset is not None:
-            self.data = LessonData(preset, ascii_only=bool(getattr(self.app, "ascii_mode", False)))
+        self.data = LessonData(self._committed(), ascii_only=self._ascii_mode)
         sidebar = self._sidebar()
         if sidebar is not None:
             self.watch(sidebar, "active", self._sidebar_changed, init=False)
@@ -160,11 +180,7 @@ class LessonPane(Vertical):
 
     def _set_views(self, enabled: bool) -> None:
         """Tell the trainer to send snapshots (or to stop)."""
-        send = getattr(self.app, "_send", None)
-        if send is None:
-            return
-        send("views", enabled=enabled)
-        self.views_enabled = enabled
+        self._send(protocol.SetViews(enabled=enabled))
 
     def toggle(self) -> None:
         """`v`: show the lesson (focus its view tabs), or go back to the tab before."""
@@ -184,47 +200,32 @@ class LessonPane(Vertical):
 
     # -- events ----------------------------------------------------------------------------
 
-    def trainer_event(self, event: dict[str, Any]) -> None:
+    def trainer_event(self, event: protocol.Event) -> None:
         """Every trainer event, from the app."""
         try:
             self._trainer_event(event)
         except Exception as error:  # noqa: BLE001 - a bad event must not break the app
-            self.log.error(f"lesson: bad {event.get('event')!r} event: {error}")
+            self.log.error(f"lesson: bad {event.NAME!r} event: {error}")
 
-    def _trainer_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        preset = getattr(self.app, "committed", None)
-        if kind == "loaded" and preset is not None:
-            ascii_only = self.data.ascii_only if self.data else False
-            self.data = LessonData(preset, loaded=event, ascii_only=ascii_only)
-            self._sync_tabs()
-            if self.shown:
-                self._set_views(True)  # a new trainer process starts without them
-        elif kind == "snapshot" and self.data is not None:
-            self.data.snapshot = event
-        elif kind == "state":
-            stops = event.get("stops")
-            if isinstance(stops, list):
-                self._mark_stops(stops)
-            if event.get("epoch") == 0 and self.data is not None:
-                self.data.stops = []
-        else:
-            return
+    def _trainer_event(self, event: protocol.Event) -> None:
+        match event:
+            case protocol.Loaded():
+                self.data = LessonData(self._committed(), loaded=event, ascii_only=self._ascii_mode)
+                self._sync_tabs()
+                if self.shown:
+                    self._set_views(True)  # a new trainer process starts without them
+            case protocol.Snapshot() if self.data is not None:
+                self.data.snapshot = event
+            case protocol.State():
+                pass  # e.g. a new learning rate: the views redraw from the committed preset
+            case _:
+                return
         self._stale = {ident for ident, _ in VIEWS}
         self.refresh_views()
 
-    def _mark_stops(self, stops: list[Any]) -> None:
-        from .plots_pane import PlotsPane
-
-        try:
-            plots = self.app.query_one(PlotsPane)
-        except Exception:  # noqa: BLE001 - no plots in this app
-            return
-        setter = getattr(plots, "set_stops", None)
-        if setter is not None:
-            setter([stop for stop in stops if isinstance(stop, dict)])
-
     def set_ascii(self, on: bool) -> None:
+        """The app's ASCII mode (`a`) changed."""
+        self._ascii_mode = on
         if self.data is not None:
             self.data.ascii_only = on
             self._stale = {ident for ident, _ in VIEWS}
@@ -264,9 +265,7 @@ class LessonPane(Vertical):
         data = self.data
         if data is None or not self.is_attached:
             return
-        preset = getattr(self.app, "committed", None)
-        if preset is not None:
-            data.preset = preset  # the learning rate changes without a reload
+        data.preset = self._committed()  # the learning rate changes without a reload
         active = self.active_view
         if not self.shown or active not in self._stale:
             return
@@ -296,19 +295,24 @@ class LessonPane(Vertical):
     @on(WeightsApplied)
     def _weights_applied(self, message: WeightsApplied) -> None:
         layers = [
-            {"weights": [list(row) for row in layer.weights], "bias": list(layer.bias)}
+            protocol.LayerWeights(
+                weights=[list(row) for row in layer.weights], bias=list(layer.bias)
+            )
             for layer in message.layers
         ]
-        send = getattr(self.app, "_send", None)
-        sent = bool(send("set_weights", layers=layers)) if send is not None else False
-        if sent and self.data is not None and self.data.snapshot is not None:
+        sent = self._send(protocol.SetWeights(layers=layers))
+        data = self.data
+        snapshot = data.snapshot if data is not None else None
+        if sent and data is not None and snapshot is not None:
             # Show them at once; the trainer's next snapshot confirms.
-            old = self.data.snapshot.get("layers") or []
-            if len(old) == len(layers):
-                self.data.snapshot = dict(self.data.snapshot)
-                self.data.snapshot["layers"] = [
-                    {**o, **new} for o, new in zip(old, layers, strict=True)
-                ]
+            if len(snapshot.layers) == len(layers):
+                data.snapshot = dataclasses.replace(
+                    snapshot,
+                    layers=[
+                        _with_weights(old, new)
+                        for old, new in zip(snapshot.layers, layers, strict=True)
+                    ],
+                )
         self.query_one(TableView).applied(sent)
 
     # -- keys -----------------------------------------------------------------------------
@@ -344,3 +348,13 @@ class LessonPane(Vertical):
         tabs = self._tabs()
         if tabs.active in wanted:
             tabs.active = wanted[(wanted.index(tabs.active) + delta) % len(wanted)]
+
+
+def _with_weights(stats: protocol.LayerStats, new: protocol.LayerWeights) -> protocol.LayerStats:
+    """A layer's statistics with hand-set weights and biases in place of the trainer's."""
+    out = stats.copy()
+    if new.weights is not None:
+        out["weights"] = new.weights
+    if new.bias is not None:
+        out["bias"] = new.bias
+    return out

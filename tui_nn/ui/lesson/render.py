@@ -11,18 +11,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from textual.content import Content
 
 from tui_nn.lesson.decision_map import (
     DecisionMap,
+    cell_centers,
     decision_map,
     linspace_cell_bounds,
 )
 from tui_nn.lesson.network_stats import render_layer_stats, stats_from_snapshot, weight_cell
 from tui_nn.lesson.threshold import Layer, forward
 from tui_nn.lesson.truth_table import DecisionRule, TruthTable, decision_rule
+from tui_nn.trainer import protocol
 
 # Styles by the decision map's style names (tui_nn.lesson.decision_map.STYLES).
 MAP_STYLES = {
@@ -91,7 +92,7 @@ def resample(values: Sequence[Sequence[float]], rows: int, cols: int) -> list[li
 
 
 def snapshot_map(
-    grid: dict[str, Any],
+    grid: protocol.DecisionMap,
     values: Sequence[Sequence[float]],
     *,
     rows: int | None = None,
@@ -100,8 +101,9 @@ def snapshot_map(
     line: tuple[Sequence[float], float] | None = None,
     ascii_only: bool = False,
 ) -> DecisionMap:
-    """A map of a trainer snapshot's grid (`map` of `tui_nn.snapshot`), sampled from edge to
-    edge, optionally shown at another size; points and the line land in the right cells."""
+    """A map of a trainer snapshot's grid (`Snapshot.map`: its bounds; `values` are its
+    `values` or one of its `hidden` maps), sampled from edge to edge, optionally shown at another
+    size; points and the line land in the right cells."""
     n_rows, n_cols = len(values), len(values[0]) if values else 0
     bounds = linspace_cell_bounds(grid["bounds"], n_rows, n_cols)
     shown = values
@@ -110,14 +112,14 @@ def snapshot_map(
     return decision_map(shown, bounds, points=points, line=line, ascii_only=ascii_only)
 
 
-def map_points(overview: dict[str, Any] | None) -> list[list[float]]:
+def map_points(overview: protocol.DataOverview | None) -> list[list[float]]:
     """The overview's 2-D points as (x1, x2, label, test) rows, training points first."""
     if not overview:
         return []
-    points = overview.get("points") or {}
+    points = overview.get("points", {})
     out: list[list[float]] = []
-    for part, test in (("train", 0.0), ("test", 1.0)):
-        for row in points.get(part) or []:
+    for rows, test in ((points.get("train", []), 0.0), (points.get("test", []), 1.0)):
+        for row in rows:
             if len(row) >= 3:
                 out.append([float(row[0]), float(row[1]), 1.0 if row[2] > 0 else 0.0, test])
     return out
@@ -208,14 +210,12 @@ def local_map(
     """A map computed here from plain weights (hand-set ones): the network's class-1 output at
     every cell centre, or hidden unit `unit` = (layer, index) scaled to 0..1; the line
     w·x + b = 0 for a single unit."""
-    from tui_nn.lesson.decision_map import cell_centers
-
     xs, ys = cell_centers(bounds, rows, cols)
     last = layers[-1]
     rule = decision_rule(last.activation, loss, last.units, kind)
     grid: list[list[float]] = []
     for y2 in ys:
-        row = []
+        row: list[float] = []
         for x1 in xs:
             traces = forward(layers, (x1, y2))
             if unit is None:
@@ -228,7 +228,7 @@ def local_map(
         high = max(max(row) for row in grid)
         span = high - low if high > low else 1.0
         grid = [[(v - low) / span for v in row] for row in grid]
-    line = None
+    line: tuple[Sequence[float], float] | None = None
     if unit is None and len(layers) == 1 and last.units == 1 and last.inputs == 2:
         line = (last.weights[0], last.bias[0])
     elif unit is not None and layers[unit[0]].inputs == 2 and unit[0] == 0:
@@ -294,11 +294,11 @@ def verdict_content(table: TruthTable, ascii_only: bool = False) -> Content:
 # -- the network -----------------------------------------------------------------------------
 
 
-def weights_content(layers: Sequence[dict[str, Any]], *, ascii_only: bool = False) -> Content:
+def weights_content(layers: Sequence[protocol.LayerStats], *, ascii_only: bool = False) -> Content:
     """Every weight and bias of a small network: its sign and size as a glyph (on one scale for
     the whole network), and its value when a unit has few inputs."""
     matrices = [layer["weights"] for layer in layers]
-    biases = [layer.get("bias") or [] for layer in layers]
+    biases = [layer.get("bias", []) for layer in layers]
     scale = max(
         [abs(float(w)) for m in matrices for row in m for w in row]
         + [abs(float(b)) for bias in biases for b in bias]
@@ -346,7 +346,7 @@ def _glyph(w: float, scale: float, ascii_only: bool) -> tuple[str, str]:
     return cell.text, style
 
 
-def stats_content(layers: Sequence[dict[str, Any]]) -> Content:
+def stats_content(layers: Sequence[protocol.LayerStats]) -> Content:
     """Per-layer statistics: shape, mean |w|, max |w|, gradient norm."""
     try:
         stats = [replace(s, index=s.index + 1) for s in stats_from_snapshot(layers)]

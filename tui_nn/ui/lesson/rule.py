@@ -6,7 +6,7 @@ truth table's order for gates), exactly as the engine runs it without shuffling.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -16,26 +16,26 @@ from textual.widgets import Static
 from tui_nn.lesson.gates import gate_table
 from tui_nn.lesson.perceptron_trace import PerceptronTrace, SampleStep, trace_perceptron
 
-from . import lesson_render as render
-from .lesson_data import LessonData
+from . import render
+from .data import LessonData
 
 MAX_ROWS_SHOWN = 12  # steps of the current epoch shown (the latest ones)
 
 
-def _vector(values: Any) -> str:
+def _vector(values: Iterable[float]) -> str:
     return "(" + ", ".join(render.num(v) for v in values) + ")"
 
 
 class RuleView(VerticalScroll):
     """See the module docstring. `position` is how many steps have been taken."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data: LessonData | None = None
         self.trace: PerceptronTrace | None = None
         self.problem = ""
         self.position = 0
-        self._key: tuple[Any, ...] | None = None
+        self._key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="rule-title", classes="lesson-title")
@@ -47,8 +47,8 @@ class RuleView(VerticalScroll):
         if data.gate is not None:
             rows = gate_table(data.gate)
             return [list(map(float, x)) for x, _ in rows], [float(t) for _, t in rows]
-        points = (data.overview.get("points") or {}).get("train") or []
-        n_train = (data.loaded or {}).get("n_train")
+        points = data.train_points
+        n_train = data.loaded.n_train if data.loaded is not None else None
         if not points or n_train != len(points):
             return None
         return [list(row[:-1]) for row in points], [float(row[-1]) for row in points]
@@ -63,7 +63,7 @@ class RuleView(VerticalScroll):
             preset.model.layers[0].activation,
             repr(preset.model.layers[0].weights),
             repr(preset.model.layers[0].bias),
-            (data.loaded or {}).get("n_train"),
+            data.loaded.n_train if data.loaded is not None else None,
         )
         if key != self._key:
             self._key = key
@@ -232,7 +232,7 @@ class RuleView(VerticalScroll):
             )
         widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
         split = 1 + n + 4  # the update columns start here
-        out = []
+        out: list[Content] = []
 
         def line(cells: list[str], style: str = "", mark_style: str = "") -> Content:
             parts: list[render.Part] = []

@@ -18,11 +18,11 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui_nn.lesson.decision_map import LOGIC_BOUNDS
 from tui_nn.lesson.threshold import Layer, as_layers
-from tui_nn.lesson.truth_table import truth_table
+from tui_nn.lesson.truth_table import TruthTable, truth_table
 
-from . import lesson_render as render
-from .fields import NumberInput, format_number
-from .lesson_data import LessonData
+from ..widgets.fields import NumberInput, format_number
+from . import render
+from .data import LessonData
 
 MAP_ROWS = (9, 15)  # the map's height range; it takes the room the view has
 
@@ -61,14 +61,14 @@ def _row_names(shapes: Sequence[tuple[int, int]]) -> list[list[str]]:
 class TableView(VerticalScroll):
     """See the module docstring."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data: LessonData | None = None
         self.structure: tuple[tuple[int, int], ...] | None = None
         self.dirty = False  # the inputs hold typed weights not yet applied
         self.message = ""
         self._values: dict[str, str] = {}  # what this view last wrote into each input
-        self.table = None  # the TruthTable shown (tests read it)
+        self.table: TruthTable | None = None  # the table shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="table-title", classes="lesson-title")

@@ -16,9 +16,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from tui_nn.presets.limits import MAX_LAYERS
 from tui_nn.spec import ACTIVATIONS, INITS, MODEL_KINDS, LayerSpec, ModelSpec, parameter_count
 
-from . import fields
-from .deferred import DeferredFields
-from .messages import FieldsEdited
+from ..messages import FieldsEdited
+from ..widgets import fields
+from ..widgets.deferred import DeferredFields
 
 
 @dataclass
@@ -30,7 +30,7 @@ class LayerState:
     trainable: bool = True
     weights: list[list[float]] | None = None
     bias: list[float] | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> LayerState:
@@ -97,7 +97,7 @@ class NetworkPane(DeferredFields, Vertical):
         Binding("ctrl+down", "move_down", "Move layer down", show=False),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.layer_states: list[LayerState] = []
         self.kind = "mlp"

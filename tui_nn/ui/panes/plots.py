@@ -12,7 +12,6 @@ of import and a first render, and an empty plot shows nothing the legends do not
 
 from __future__ import annotations
 
-import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +22,13 @@ from textual.css.query import NoMatches
 from textual.widget import MountError
 from textual.widgets import Static
 
-from .history import History
-from .plot_line import PlotLine
+from tui_nn.trainer.protocol import Metrics, StopMark
+
+from ..history import History, add_metrics
+from ..widgets.plot_line import PlotLine
 
 if TYPE_CHECKING:
-    from .loss_plot import LossPlot
+    from ..widgets.loss_plot import LossPlot
 
 REDRAW_INTERVAL_S = 0.25
 MOUNT_DELAY_S = 0.1
@@ -43,15 +44,10 @@ ACC_LINES = [
 STYLE = {"cyan": "ansi_cyan", "magenta": "ansi_magenta"}
 
 
-def _value(event: dict[str, Any], key: str) -> float | None:
-    value = event.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
 class PlotsPane(Vertical):
     """Two plots with one legend line each."""
+
+    EMPTY_NOTE = "space: train"  # the loss legend's note while there is nothing to draw
 
     def __init__(
         self,
@@ -59,7 +55,7 @@ class PlotsPane(Vertical):
         ascii_mode: bool = False,
         mono: bool = False,
         capacity: int = 1024,
-        id: str | None = None,  # noqa: A002
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.loss_history = History(capacity)
@@ -76,7 +72,6 @@ class PlotsPane(Vertical):
         self._last_redraw = 0.0
         self._redraw_timer: Any = None
         self._hidden_changes = False  # data came while another screen covered the plots
-        self.redraws = 0  # how many times a plot was rebuilt (tests read it)
         self.plots: tuple[LossPlot, LossPlot] | None = None  # (loss, accuracy) once mounted
         self._legend_lines: dict[str | None, int] = {}  # legend id -> lines it wraps to
 
@@ -100,15 +95,27 @@ class PlotsPane(Vertical):
             self.call_after_refresh(self.schedule_redraw)  # the screen shows first, then this
 
     async def _mount_plots(self) -> None:
-        from .loss_plot import LossPlot
+        from ..widgets.loss_plot import LossPlot
 
         if self.plots is not None or not self.is_attached or self.app.return_code is not None:
             return  # mounted, or the app is exiting
-        options = {"ascii_mode": self.ascii_mode, "mono": self.mono}
+        ascii_mode, mono = self.ascii_mode, self.mono
         loss = LossPlot(
-            self.loss_history, LOSS_LINES, log_scale=self.log_scale, id="loss-plot", **options
+            self.loss_history,
+            LOSS_LINES,
+            log_scale=self.log_scale,
+            ascii_mode=ascii_mode,
+            mono=mono,
+            id="loss-plot",
         )
-        acc = LossPlot(self.acc_history, ACC_LINES, percent=True, id="acc-plot", **options)
+        acc = LossPlot(
+            self.acc_history,
+            ACC_LINES,
+            percent=True,
+            ascii_mode=ascii_mode,
+            mono=mono,
+            id="acc-plot",
+        )
         try:
             await self.mount(loss, after="#loss-legend")
             await self.mount(acc, after="#acc-legend")
@@ -159,42 +166,25 @@ class PlotsPane(Vertical):
         self._dirty = True
         self.schedule_redraw()
 
-    def add_metrics(self, event: dict[str, Any]) -> None:
-        """Record one `metrics` event of the trainer."""
-        epoch = _value(event, "epoch") or 0.0
-        step = _value(event, "step")
-        train_loss = _value(event, "train_loss")
-        if train_loss is not None:
-            x = epoch
-            if step is not None and self.steps_per_epoch:
-                x = step / self.steps_per_epoch  # the window's position, in epochs
-            self.loss_history.add("train_loss", x, train_loss)
-        evaluations = event.get("evals") or [
-            {key: event.get(key) for key in ("epoch", "test_loss", "train_acc", "test_acc")}
-            | {"train_loss": event.get("eval_train_loss")}
-        ]
-        for evaluation in evaluations:
-            at = _value(evaluation, "epoch") or epoch
-            if train_loss is None and _value(evaluation, "train_loss") is not None:
-                self.loss_history.add("train_loss", at, evaluation["train_loss"])
-            if _value(evaluation, "test_loss") is not None:
-                self.loss_history.add("test_loss", at, evaluation["test_loss"])
-                if _value(evaluation, "train_loss") is not None:
-                    self.gap = evaluation["test_loss"] - evaluation["train_loss"]
-            for key in ("train_acc", "test_acc"):
-                if _value(evaluation, key) is not None:
-                    self.acc_history.add(key, at, evaluation[key])
+    def add_metrics(self, metrics: Metrics) -> None:
+        """Record one `Metrics` event of the trainer."""
+        gap = add_metrics(self.loss_history, self.acc_history, metrics, self.steps_per_epoch)
+        if gap is not None:
+            self.gap = gap
         self.schedule_redraw()
 
-    def set_stops(self, stops: list[dict[str, Any]]) -> None:
-        """Where the stop rules fired (a state event's `stops`): marked on the loss plot."""
-        marks = []
-        for stop in stops:
-            step, epoch = _value(stop, "step"), _value(stop, "epoch")
-            if step is not None and self.steps_per_epoch:
-                marks.append(step / self.steps_per_epoch)
-            elif epoch is not None:
-                marks.append(epoch)
+    def install(self, loss: History, acc: History, steps_per_epoch: int | None) -> None:
+        """Show these histories (a run's, read from its folder) in place of the pane's own."""
+        self.loss_history.replace(loss)
+        self.acc_history.replace(acc)
+        if steps_per_epoch and not self.steps_per_epoch:
+            self.steps_per_epoch = steps_per_epoch
+        self.schedule_redraw()
+
+    def set_stops(self, stops: list[StopMark]) -> None:
+        """Where the stop rules fired (a `State` event's `stops`): marked on the loss plot."""
+        spe = self.steps_per_epoch
+        marks = [stop.step / spe if spe else float(stop.epoch) for stop in stops]
         if marks != self.stops:
             self.stops = marks
             self._dirty = True
@@ -269,11 +259,21 @@ class PlotsPane(Vertical):
         if self._replot(loss, dirty):
             self._show_loss_legend()
         if dirty or acc.drawn_version != acc.history.version:
+            acc.drawn_version = -1  # stale until the redraw, which comes after this frame
             self.call_after_refresh(self._redraw_accuracy, dirty)
 
     def _redraw_accuracy(self, dirty: bool) -> None:
         if self.plots is not None and self._replot(self.plots[1], dirty):
             self._show_acc_legend()
+
+    @property
+    def up_to_date(self) -> bool:
+        """The plots are mounted and show the pane's data and settings (no redraw is due)."""
+        if self.plots is None or self._dirty or self._redraw_timer is not None:
+            return False
+        if self._hidden_changes:
+            return False
+        return all(plot.drawn_version == plot.history.version for plot in self.plots)
 
     def _replot(self, plot: LossPlot, dirty: bool) -> bool:
         if not (dirty or plot.drawn_version != plot.history.version):
@@ -281,13 +281,12 @@ class PlotsPane(Vertical):
         plot.replot()
         if plot is self.plots[0] and self.stops:  # type: ignore[index]
             self._mark_stops(plot)
-        self.redraws += 1
         return True
 
     def _show_loss_legend(self) -> None:
         note = "log scale (l)" if self.log_scale else "linear (l: log)"
         if not self.loss_history.series:
-            note = "space: train"
+            note = self.EMPTY_NOTE
         self._set_legend(
             self.query_one("#loss-legend", Static),
             self._legend("Loss", self.loss_history, LOSS_LINES, note, _short),

@@ -23,7 +23,7 @@ class PresetsPane(Vertical):
             super().__init__()
             self.info = info
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.infos: list[PresetInfo] = []
 

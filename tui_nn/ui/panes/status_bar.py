@@ -4,7 +4,7 @@ the last message (a stop reason, an error) when there is one."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from textual.content import Content
 from textual.widgets import Static
@@ -56,13 +56,31 @@ def format_time(seconds: Any) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
+class StatusFields(TypedDict, total=False):
+    """What the status bar shows; `show` takes any of them and keeps the others."""
+
+    state: str
+    epoch: int
+    epochs: int | None
+    step: int
+    train_loss: float | None
+    test_loss: float | None
+    train_acc: float | None
+    test_acc: float | None
+    steps_per_s: float | None
+    elapsed_s: float | None
+    device: str | None
+    message: str
+    message_style: str
+
+
 class StatusBar(Static):
     """Shows the fields it is given with `show(**fields)`; keeps the others."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
         self._lines = 0
-        self.fields: dict[str, Any] = {
+        self.fields: StatusFields = {
             "state": "idle",
             "epoch": 0,
             "epochs": None,
@@ -81,7 +99,7 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         self._render_fields()
 
-    def show(self, **fields: Any) -> None:
+    def show(self, **fields: Unpack[StatusFields]) -> None:
         self.fields.update(fields)
         if "message" in fields and "message_style" not in fields:
             self.fields["message_style"] = ""
@@ -100,7 +118,7 @@ class StatusBar(Static):
         )
 
     def line(self) -> str:
-        """The status as plain text (tests read it)."""
+        """The status as plain text."""
         return self.render_content().plain
 
     def render_content(self) -> Content:

@@ -14,10 +14,11 @@ from textual.widgets import Input, Label, Select, Static
 
 from tui_nn.presets.limits import LEARNING_RATE, NOISE, TEST_FRACTION
 from tui_nn.spec import DATA_SETS, LOSSES, NOISY_SETS, OPTIMIZERS, DataSpec, TrainSpec
+from tui_nn.trainer.protocol import DeviceInfo
 
-from . import fields
-from .deferred import DeferredFields
-from .messages import FieldsEdited
+from ..messages import FieldsEdited
+from ..widgets import fields
+from ..widgets.deferred import DeferredFields
 
 PATH_SETS = ("mnist", "csv")
 
@@ -65,7 +66,7 @@ LABELS = {
 class TrainingPane(DeferredFields, Vertical):
     """Edits `preset.train` and `preset.data`; posts `FieldsEdited`."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.texts: dict[str, str] = {key: "" for key in INPUTS}
         self.choices: dict[str, str] = {
@@ -76,7 +77,7 @@ class TrainingPane(DeferredFields, Vertical):
         }
         self.train_base = TrainSpec()
         self.data_base = DataSpec()
-        self.devices: list[dict[str, Any]] = []
+        self.devices: list[DeviceInfo] = []
 
     def _row(self, label: str, widget: Any, row_id: str | None = None) -> Horizontal:
         return Horizontal(
@@ -183,18 +184,16 @@ class TrainingPane(DeferredFields, Vertical):
         if self.built:
             self.call_next(self.on_built)
 
-    def set_devices(self, devices: list[dict[str, Any]]) -> None:
+    def set_devices(self, devices: list[DeviceInfo]) -> None:
         self.devices = list(devices)
         if self.built:
             self._fill_device_options()
 
     def _device_options(self) -> list[tuple[str, str]]:
-        """"auto", the devices the trainer reported, and the preset's own device if not among them."""
+        """ "auto", the devices the trainer reported, and the preset's own device if not among them."""
         options: list[tuple[str, str]] = [("auto", "auto")]
         for device in self.devices:
-            name = str(device.get("name", "?"))
-            description = str(device.get("description") or "")
-            options.append((f"{name} {description}".strip(), name))
+            options.append((f"{device.name} {device.description}".strip(), device.name))
         wanted = self.choices["device"]
         if wanted not in [value for _, value in options]:
             options.append((f"{wanted} (not found)" if self.devices else wanted, wanted))

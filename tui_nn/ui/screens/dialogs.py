@@ -1,12 +1,14 @@
-"""Modal dialogs: confirm (yes/no), save a preset, open a preset file."""
+"""Modal dialogs: confirm (yes/no), save a preset, open a preset file, quit while training."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -17,12 +19,13 @@ from tui_nn.errors import PresetError
 from tui_nn.presets import load_preset, save_preset, slugify, user_presets_dir
 from tui_nn.spec import Preset
 
-from .key_bar import KeyBar
+from ..widgets.key_bar import KeyBar
+from . import kept_screen
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; dismisses with True for yes. The app keeps one and asks each question
-    with `ask` (see `TuiNnApp.confirm`)."""
+    with `ask` (see `confirm`)."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
@@ -63,6 +66,12 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed, "#no")
     def _no(self) -> None:
         self.dismiss(False)
+
+
+def confirm(app: App[Any], question: str, answered: Callable[[bool | None], Any]) -> None:
+    """Ask a yes/no question (in the app's one kept dialog); `answered` gets True for yes."""
+    dialog = kept_screen(app, "confirm", ConfirmDialog)
+    app.push_screen(dialog.ask(question), answered)
 
 
 class SaveDialog(ModalScreen[Path | None]):

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from .key_bar import KeyBar
+from ..widgets.key_bar import KeyBar
 
 TEXT_DELAY_S = 0.03
 GENERAL_KEYS = [

@@ -21,12 +21,19 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from tui_nn.errors import TuiNnError
-from tui_nn.live_runs import LiveRun, live_run
-from tui_nn.runs import CHECKPOINT, RunSummary, list_runs, read_run_info, runs_root
+from tui_nn.runs import (
+    CHECKPOINT,
+    LiveRun,
+    RunSummary,
+    list_runs,
+    live_run,
+    read_run_info,
+    runs_root,
+)
 
-from .history_loader import RunHistory, install_history, load_history
-from .key_bar import KeyBar
-from .plots_pane import PlotsPane
+from ..history_loader import RunHistory, load_history
+from ..panes.plots import PlotsPane
+from ..widgets.key_bar import KeyBar
 
 PREVIEW_DELAY_S = 0.15  # moving through the list reads only the run it stops on
 
@@ -34,10 +41,7 @@ PREVIEW_DELAY_S = 0.15  # moving through the list reads only the run it stops on
 class PreviewPlots(PlotsPane):
     """The plots of a run that is not training here: no "space: train" hint."""
 
-    def _legend(self, title: str, history: Any, lines: Any, note: str, fmt: Any) -> Content:
-        if note == "space: train":
-            note = "no metrics yet"
-        return super()._legend(title, history, lines, note, fmt)
+    EMPTY_NOTE = "no metrics yet"
 
 
 def _started(run: RunSummary) -> str:
@@ -66,13 +70,13 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
         mono: bool = False,
     ) -> None:
         super().__init__()
-        self.current = current  # the run in this app's trainer
+        self.current = current  # the run in this app's trainer (set before each showing)
         self.root = root
-        self.ascii_mode = ascii_mode
+        self.ascii_mode = ascii_mode  # (set before each showing: the app keeps this screen)
         self.mono = mono
         self.runs: list[RunSummary] = []
         self.live: dict[Path, LiveRun] = {}
-        self.previewed: Path | None = None  # the run whose curves are drawn (tests read it)
+        self.previewed: Path | None = None  # the run whose curves the preview shows
         self._cancel: threading.Event | None = None
         self._timer: Any = None
 
@@ -89,7 +93,7 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
 
     def on_screen_resume(self) -> None:
         """Shown (the app keeps this screen between visits): the runs as they are now."""
-        self.query_one(PreviewPlots).set_ascii(self.app.ascii_mode)  # type: ignore[attr-defined]
+        self.query_one(PreviewPlots).set_ascii(self.ascii_mode)
         self.query_one(DataTable).focus()
         self.call_after_refresh(self.reload)  # the screen shows first: each half stays short
 
@@ -218,9 +222,9 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             return
         plots = self.query_one(PreviewPlots)
         plots.clear()
-        plots.steps_per_epoch = history.steps_per_epoch
-        plots.has_test = "test_loss" in history.loss.series or "test_acc" in history.acc.series
-        install_history(plots, history)
+        has_test = "test_loss" in history.loss.series or "test_acc" in history.acc.series
+        plots.set_shape(history.steps_per_epoch, None, has_test=has_test)
+        plots.install(history.loss, history.acc, history.steps_per_epoch)
         self.previewed = history.path
         if history.error:
             self.notify(history.error, severity="error", markup=False)

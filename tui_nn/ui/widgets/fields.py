@@ -7,6 +7,7 @@ wraps one for a Textual `Input`, so the field is marked invalid while it holds b
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -163,11 +164,14 @@ def format_number(value: float | int | None) -> str:
     return text
 
 
+_SHOWN: weakref.WeakKeyDictionary[Static, str] = weakref.WeakKeyDictionary()  # label -> text
+
+
 def show_errors(label: Static, errors: list[str]) -> None:
     """Show the reasons under the fields; a layout pass only when they change."""
     text = "\n".join(errors)
-    if getattr(label, "_shown_text", None) == text:
+    if _SHOWN.get(label) == text:
         return
-    label._shown_text = text  # type: ignore[attr-defined]
+    _SHOWN[label] = text
     label.update(Content(text))
     label.display = bool(errors)

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 
 class KeyBar(Static):
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
 
     def on_mount(self) -> None:

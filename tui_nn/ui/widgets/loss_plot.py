@@ -17,7 +17,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual_plotext import PlotextPlot
 
-from .history import History
+from ..history import History
 from .plot_line import PlotLine
 
 __all__ = ["ASCII_TABLE", "LossPlot", "PlotLine", "nice_ticks"]
@@ -54,7 +54,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = min((m * power for m in (1, 2, 5, 10)), key=lambda v: (abs(v - raw), -v))
     first = math.ceil(lo / step - 1e-9) * step
-    ticks = []
+    ticks: list[float] = []
     value = first
     while value <= hi + step * 1e-9 and len(ticks) < 50:
         ticks.append(0.0 if abs(value) < step * 1e-9 else value)
@@ -111,7 +111,7 @@ class LossPlot(PlotextPlot):
         log_scale: bool = False,
         mono: bool = False,
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)

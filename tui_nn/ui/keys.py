@@ -1,0 +1,37 @@
+"""The app's keys: each binding's description is its key bar label, its tooltip the line of the
+help screen (F1) and the command palette (ctrl+p). Keys that terminals often swallow have a
+second binding (F5 next to space, ctrl+c next to q)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+KEYS: list[BindingType] = [
+    Binding("space", "space_run", "Run", tooltip="start or pause training", priority=True),
+    Binding(
+        "f5",
+        "toggle_run",
+        "Run",
+        tooltip="start or pause (also from a text field)",
+        show=False,
+        priority=True,
+    ),
+    Binding("n", "one_epoch", "Epoch", tooltip="train one more epoch"),
+    Binding("r", "reset", "Reset", tooltip="reset the weights (a fresh run)"),
+    Binding("l", "log_scale", "Log", tooltip="log scale for the loss plot (on/off)"),
+    Binding("a", "ascii", "ASCII", tooltip="plain-ASCII plots (on/off)"),
+    Binding("v", "lesson", "Lesson", tooltip="the lesson views (on/off)", show=False),
+    Binding("c", "code", "Code", tooltip="the preset as plain PyTorch code", show=False),
+    Binding(
+        "ctrl+s",
+        "save",
+        "Save",
+        tooltip="save the preset to your presets folder",
+        priority=True,
+    ),
+    Binding("ctrl+o", "open", "Open", tooltip="open a preset file", priority=True),
+    Binding("ctrl+r", "runs", "Runs", tooltip="runs: open, continue or attach to one"),
+    Binding("f1", "help", "Help", tooltip="this key reference"),
+    Binding("q", "quit", "Quit", tooltip="quit (stops training)"),
+    Binding("ctrl+c", "quit", "Quit", tooltip="quit (stops training)", show=False, priority=True),
+]

@@ -1,0 +1,79 @@
+"""What the trainer says, shown on the panes: the status bar, the plots, the Network and Training
+tabs. The app calls one method per kind of event, after its `TrainerLink` has taken note of it
+(so `link.rate`, `link.epoch` and the rest are already those of this event)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+
+from tui_nn.trainer import protocol
+
+from .panes.network import NetworkPane
+from .panes.plots import PlotsPane
+from .panes.status_bar import StatusBar, StatusFields
+from .panes.training import TrainingPane
+from .run_control import RunControl
+from .trainer_link import TrainerLink
+
+
+class TrainerView:
+    def __init__(self, app: App[Any], link: TrainerLink, runs: RunControl) -> None:
+        self.app = app
+        self.link = link
+        self.runs = runs
+
+    def ready(self, event: protocol.Ready) -> None:
+        self.app.query_one(TrainingPane).set_devices(event.devices)
+
+    def loaded(self, event: protocol.Loaded) -> None:
+        self.app.query_one(NetworkPane).set_io(event.n_features, event.n_classes)
+        plots = self.app.query_one(PlotsPane)
+        plots.set_shape(event.steps_per_epoch, event.task, has_test=event.n_test != 0)
+        self.app.query_one(StatusBar).show(device=event.device)
+
+    def state(self, event: protocol.State) -> None:
+        # A fresh run (epoch 0) has no stops yet, whatever came before.
+        self.app.query_one(PlotsPane).set_stops(event.stops if event.epoch else [])
+        fields: StatusFields = {"epoch": event.epoch, "step": event.step}
+        if event.message:
+            fields["message"] = event.message
+        self.link.set_status(event.status, **fields)
+
+    def metrics(self, event: protocol.Metrics) -> None:
+        self.app.query_one(PlotsPane).add_metrics(event)
+        self.runs.note_metrics(event)
+        fields: StatusFields = {"epoch": event.epoch, "step": event.step}
+        train_loss = event.train_loss if event.train_loss is not None else event.eval_train_loss
+        if train_loss is not None:  # the bar keeps what an event does not say
+            fields["train_loss"] = train_loss
+        if event.test_loss is not None:
+            fields["test_loss"] = event.test_loss
+        if event.train_acc is not None:
+            fields["train_acc"] = event.train_acc
+        if event.test_acc is not None:
+            fields["test_acc"] = event.test_acc
+        fields["elapsed_s"] = event.elapsed_s
+        if self.link.rate is not None:
+            fields["steps_per_s"] = self.link.rate
+        self.link.set_status(event.status, **fields)
+
+    def summary(self, event: protocol.Summary) -> None:
+        message = event.message or "finished"
+        diverged = event.status == "diverged"
+        style = "$error" if diverged else "$success"
+        self.app.query_one(StatusBar).show(message=message, message_style=style)
+        if diverged:
+            self.app.notify(message, title="diverged", severity="warning", markup=False)
+
+    def error(self, event: protocol.Error) -> None:
+        message = event.message or "unknown error"
+        self.app.notify(message, title="trainer error", severity="error", markup=False, timeout=8)
+        self.app.query_one(StatusBar).show(message=f"error: {message}", message_style="$error")
+
+    def exited(self, event: protocol.Exited) -> None:
+        message = self.link.gone(event)
+        self.runs.trainer_gone()
+        self.link.set_status("failed", message=message, error=True)
+        self.app.notify(message, title="trainer failed", severity="error", markup=False, timeout=10)
