@@ -132,23 +132,24 @@ def _build_reader(hint: Any) -> Reader:
 
 def _dataclass_reader(cls: type[_T]) -> Callable[[Any, str], _T]:
     hints = typing.get_type_hints(cls)
+    label = getattr(cls, "NAME", cls.__name__)
     fields = [
         (
             item.name,
             reader_for(hints[item.name]),
+            f"{label}.{item.name}",  # where a wrong value is reported
             item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING,
         )
         for item in dataclasses.fields(cls)  # type: ignore[arg-type]
     ]
-    label = getattr(cls, "NAME", cls.__name__)
 
     def read(value: Any, where: str) -> _T:
         if not isinstance(value, dict):
             _fail(where, f"a {label} object", value)
         given: dict[str, Any] = {}
-        for name, reader, required in fields:
+        for name, reader, field_where, required in fields:
             if name in value:
-                given[name] = reader(value[name], f"{label}.{name}")
+                given[name] = reader(value[name], field_where)
             elif required:
                 raise ShapeError(f"{label}: the field {name!r} is missing")
         return cls(**given)
