@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pty_app import PtyApp  # noqa: E402
+from pty_app import PtyApp
 
 
 def once(env: dict) -> float:
