@@ -125,7 +125,8 @@ class TaskHead:
         return train_out.argmax(dim=1)
 
 
-def _perceptron_criterion(a: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+def perceptron_criterion(a: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The perceptron criterion max(0, -t a), averaged; targets t in {-1, 1}."""
     return F.relu(-a * t).mean()
 
 
@@ -193,7 +194,7 @@ def build_head(preset: Preset, network: nn.Sequential, data: Dataset) -> TaskHea
         train_net = network if out_activation == "identity" else without_last
         return TaskHead(
             train_net,
-            _perceptron_criterion,
+            perceptron_criterion,
             signed_targets,
             0.0,
             True,
