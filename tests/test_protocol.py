@@ -29,6 +29,9 @@ EXAMPLES: list[p.Message] = [
     p.SetLearningRate(0.5),
     p.SetViews(False),
     p.SetWeights([p.LayerWeights([[1.0, -2.0]], [0.5]), p.LayerWeights(None, [1.0])]),
+    p.WatchBackprop(2),
+    p.WatchBackprop(None),
+    p.BackpropStep(0),
     p.Quit(),
     p.Ready(p.PROTOCOL_VERSION, [p.DeviceInfo("cpu", "CPU (1 threads)", None)], 42),
     p.Loaded("xor", "cpu", 2, 2, ["x1", "x2"], "classification", 4, 0, 17, 1, {"set": "xor"}),
@@ -41,6 +44,7 @@ EXAMPLES: list[p.Message] = [
     p.Summary(
         "xor", "cpu", "done", 9, 9, 0.01, None, 1.0, None, 0.2, 180.0, True, "target_loss", "ok"
     ),
+    p.Backprop(3, 12, None, "the perceptron rule has no gradients"),
     p.Error("something went wrong"),
     p.Exited(1, "Traceback: ..."),
 ]

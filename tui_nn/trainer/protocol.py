@@ -36,9 +36,10 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypedDict
 
+from tui_nn.lesson.backprop import BackpropResult
 from tui_nn.trainer.typed_json import ShapeError, reader_for, to_plain
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 Status = Literal["idle", "ready", "running", "paused", "done", "diverged", "failed", "stopped"]
 
@@ -199,6 +200,24 @@ class SetWeights:
 
 
 @dataclass(frozen=True)
+class WatchBackprop:
+    """Send `Backprop` for training sample `sample` (after every change of the weights, and a
+    few times a second while training), or stop sending it (None): a hidden view costs nothing."""
+
+    NAME: ClassVar[str] = "backprop"
+    sample: int | None
+
+
+@dataclass(frozen=True)
+class BackpropStep:
+    """One optimizer step on training sample `sample` alone (the lecture's W <- W - eta dW),
+    then `State` and a fresh `Backprop`."""
+
+    NAME: ClassVar[str] = "backprop_step"
+    sample: int
+
+
+@dataclass(frozen=True)
 class Quit:
     """Save a checkpoint of the run in progress and end the trainer."""
 
@@ -215,6 +234,8 @@ Command = (
     | SetLearningRate
     | SetViews
     | SetWeights
+    | WatchBackprop
+    | BackpropStep
     | Quit
 )
 
@@ -310,6 +331,18 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Backprop:
+    """One training sample's forward and backward pass by the lecture's formulas, next to
+    autograd's gradients, and the optimizer's next step (only after `WatchBackprop`)."""
+
+    NAME: ClassVar[str] = "backprop"
+    epoch: int
+    step: int
+    result: BackpropResult | None  # None: the network cannot be shown so (e.g. the perceptron)
+    reason: str = ""  # why there is no result
+
+
+@dataclass(frozen=True)
 class Summary:
     """The end of a run: why it stopped and its last evaluation."""
 
@@ -348,7 +381,9 @@ class Exited:
     stderr: str
 
 
-Event = Ready | Loaded | RunOpened | State | Metrics | Snapshot | Summary | Error | Exited
+Event = (
+    Ready | Loaded | RunOpened | State | Metrics | Snapshot | Backprop | Summary | Error | Exited
+)
 Message = Command | Event
 
 _COMMAND_TYPES: tuple[type[Any], ...] = typing.get_args(Command)
