@@ -34,10 +34,15 @@ import dataclasses
 import json
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import Any, ClassVar, Literal
 
 from tui_nn.lesson.backprop import BackpropResult
 from tui_nn.trainer.typed_json import ShapeError, reader_for, to_plain
+from tui_nn.trainer.view_data import Curve as Curve
+from tui_nn.trainer.view_data import DataOverview as DataOverview
+from tui_nn.trainer.view_data import DataPoints as DataPoints
+from tui_nn.trainer.view_data import DecisionMap as DecisionMap
+from tui_nn.trainer.view_data import LayerStats as LayerStats
 
 PROTOCOL_VERSION = 3
 
@@ -89,47 +94,6 @@ class LayerWeights:
 
     weights: list[list[float]] | None = None
     bias: list[float] | None = None
-
-
-class DataPoints(TypedDict, total=False):
-    train: list[list[float]]  # rows of inputs, then the label
-    test: list[list[float]]
-
-
-class DataOverview(TypedDict, total=False):
-    """What the lesson views show of a data set, sent once when it is loaded."""
-
-    set: str
-    class_names: list[str] | None
-    bounds: list[list[float]]  # per input: [low, high]
-    points: DataPoints
-    image_shape: list[int]
-    images: list[list[float]]
-    image_labels: list[int]
-
-
-class LayerStats(TypedDict, total=False):
-    activation: str
-    shape: list[int]  # [out, in]
-    trainable: bool
-    mean_abs: float
-    max_abs: float
-    grad_norm: float | None
-    weights: list[list[float]]  # small networks only
-    bias: list[float]
-
-
-class DecisionMap(TypedDict, total=False):
-    rows: int
-    cols: int
-    bounds: list[list[float]]
-    values: list[list[float]]  # class-1 score, top row first
-    hidden: list[list[list[float]]]  # per hidden unit of the first layer, scaled to 0..1
-
-
-class Curve(TypedDict):
-    x: list[float]
-    y: list[float]
 
 
 # -- commands: app -> trainer ----------------------------------------------------------------
