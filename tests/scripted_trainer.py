@@ -19,6 +19,7 @@ class ScriptedTrainer:
         self.commands: list[p.Command] = []
         self._events: queue.Queue[p.Event | None] = queue.Queue()
         self._alive = False
+        self.notice: str | None = None  # what `TrainerProcess.start` may have to say
 
     def start(self, *, ready: bool = True) -> None:
         """Up and connected; `ready=False`: without the `Ready` a new trainer sends first (an

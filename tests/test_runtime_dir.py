@@ -84,3 +84,26 @@ def test_the_log_is_never_an_existing_file_or_a_link(tmp_path: Path) -> None:
     fd = create_log(tmp_path / "new.log")
     os.close(fd)
     assert stat.S_IMODE(os.stat(tmp_path / "new.log").st_mode) == 0o600
+
+
+async def test_the_app_says_when_it_did_not_use_the_usual_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from support import FakeTrainer, wait_for
+
+    from tui_nn.presets import load_named
+    from tui_nn.ui.app import TuiNnApp
+
+    class NoticeTrainer(FakeTrainer):
+        def start(self) -> None:
+            self.notice = "not using /tmp/tui-nn-0 (it is a symbolic link); using /tmp/x instead"
+            super().start()
+
+    app = TuiNnApp(load_named("xor"), trainer_factory=NoticeTrainer)
+    said: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: said, "the notice")
+    assert said == ["not using /tmp/tui-nn-0 (it is a symbolic link); using /tmp/x instead"]
+    for fake in NoticeTrainer.instances:
+        fake.stop()

@@ -35,6 +35,8 @@ from .panes.status_bar import StatusFields
 
 ATTACHED_STOP_S = 3.0  # how long a stop waits for an attached trainer (not our child) to end
 TRAINING = ("running", "starting")
+# What a run sends; after a reset or load, those still in flight from the old run are dropped.
+_OF_A_RUN = (protocol.Metrics, protocol.Snapshot, protocol.Summary)
 
 TrainerFactory = Callable[[], TrainerProcess]
 AttachFactory = Callable[[str], TrainerProcess]
@@ -139,6 +141,7 @@ class TrainerLink:
         self.lr: float | None = None  # the learning rate the trainer last reported
         self.rate: float | None = None  # steps a second, from the last two metrics
         self._rate_mark: tuple[float, int] | None = None  # (elapsed_s, step) of the last rate
+        self._old_run = False  # a reset or load is on its way: drop the old run's figures
         self._stopping: set[TrainerProcess] = set()  # stopped in the background
         self._show = show
 
@@ -190,6 +193,8 @@ class TrainerLink:
             return False
         self.process = process
         self.loaded = None
+        if process.notice:  # e.g. the usual runtime folder was not safe to use
+            self.app.notify(process.notice, title="trainer", severity="warning", markup=False)
         threading.Thread(
             target=self._read, args=(process, self.generation), daemon=True, name="trainer-events"
         ).start()
@@ -276,6 +281,12 @@ class TrainerLink:
         if message.generation != self.generation or not self.app.is_running:
             return False
         event = message.event
+        if self._old_run and isinstance(event, _OF_A_RUN):
+            return False  # sent before the reset or load reached the trainer: not this run's
+        if isinstance(event, protocol.Loaded | protocol.Error) or (
+            isinstance(event, protocol.State) and event.epoch == 0 and event.step == 0
+        ):
+            self._old_run = False  # the trainer has taken the reset or load
         if isinstance(event, protocol.Ready):
             self.ready = event
             self.devices = list(event.devices)
@@ -314,3 +325,4 @@ class TrainerLink:
         """A fresh run: no epoch, no step, no rate yet."""
         self.epoch = self.step = 0
         self._rate_mark = None
+        self._old_run = True  # until the trainer says so, what it sends is of the old run
