@@ -21,7 +21,7 @@ import torch
 
 from tui_nn import codegen
 from tui_nn.cli import main
-from tui_nn.codegen import export_script
+from tui_nn.codegen import export_script, write_export
 from tui_nn.codegen.data import data_section
 from tui_nn.data import load_dataset
 from tui_nn.data.idx import write_idx
@@ -86,8 +86,9 @@ def script_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subproces
     folder = tmp_path_factory.mktemp("scripts")
     runs = {}
     for name, make in SUBPROCESS_CASES.items():
-        script = folder / f"{name}.py"
-        script.write_text(export_script(make()), encoding="utf-8")
+        script = folder / name / f"{name}.py"  # a folder each: the data it needs lies beside it
+        script.parent.mkdir()
+        write_export(make(), script)
         runs[name] = subprocess.Popen(
             [sys.executable, str(script)],
             cwd=folder,
@@ -138,9 +139,13 @@ def tui_nn_unimportable():
         sys.modules.update(saved)
 
 
-def run_in_process(preset, tmp_path: Path) -> dict:
+def run_in_process(preset, tmp_path: Path, embed: bool = False) -> dict:
     script = tmp_path / "script.py"
-    script.write_text(export_script(preset), encoding="utf-8")
+    if embed:  # the data in the script itself, nothing beside it
+        script.write_text(export_script(preset, embed_data=True), encoding="utf-8")
+        assert not (tmp_path / "digits.csv.gz").exists()
+    else:
+        write_export(preset, script)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), tui_nn_unimportable():
         runpy.run_path(str(script), run_name="__main__")
@@ -177,6 +182,33 @@ batch_size = 8
 epochs = 3
 """
     )
+
+
+def _csv_file_preset(tmp_path: Path, text: str, extra: str, out: str = "") -> object:
+    (tmp_path / "data.csv").write_text(text, encoding="utf-8")
+    out = out or 'units = 2\nactivation = "softmax"\n[train]\nloss = "cross_entropy"'
+    return parse_preset(
+        f'schema = 1\nname = "csv"\n[data]\nset = "csv"\npath = "{tmp_path / "data.csv"}"\n'
+        f'test_fraction = 0.25\n{extra}\n[[model.layers]]\nunits = 4\nactivation = "tanh"\n'
+        f'[[model.layers]]\n{out}\noptimizer = "adam"\nlearning_rate = 0.05\n'
+        "batch_size = 4\nepochs = 3\n"
+    )
+
+
+def _pandas_semicolons(tmp_path: Path) -> object:
+    """A pandas export with its index, semicolons, decimal commas, a gap: standardised, filled."""
+    g = torch.Generator().manual_seed(8)
+    rows = [";a;b;label"]
+    for i, (a, b) in enumerate((torch.randn(24, 2, generator=g) * 30 + 100).tolist()):
+        cell = "" if i == 5 else f"{a:.3f}".replace(".", ",")
+        rows.append(f"{i};{cell};{b:.3f};{'yes' if a > b else 'no'}".replace(".", ","))
+    return _csv_file_preset(tmp_path, "\n".join(rows) + "\n", 'missing = "mean"')
+
+
+def _csv_regression(tmp_path: Path) -> object:
+    rows = ["x1 x2 y"] + [f"{i}  {i % 4}  {i * 0.5 + 0.25}" for i in range(16)]
+    out = 'units = 1\n[train]\nloss = "mse"'
+    return _csv_file_preset(tmp_path, "\n".join(rows) + "\n", 'drop_columns = ["x2"]', out)
 
 
 def _mnist_folder(tmp_path: Path) -> Path:
@@ -258,6 +290,11 @@ IN_PROCESS_CASES = {
         load_named("circle"), learning_rate=1e-12, patience=1, epochs=100
     ),
     "csv-three-classes": _csv_preset,
+    "csv-pandas-semicolons-filled-standardised": _pandas_semicolons,
+    "csv-spaces-regression": _csv_regression,
+    "digits-embedded": lambda tmp: changed(
+        load_named("mnist-like"), data={"samples": 120}, epochs=1
+    ),
     "mnist-idx-files": lambda tmp: changed(
         load_named("mnist"),
         data={"path": str(_mnist_folder(tmp)), "samples": 50},
@@ -271,7 +308,7 @@ IN_PROCESS_CASES = {
 @pytest.mark.parametrize("name", list(IN_PROCESS_CASES))
 def test_more_presets_match_the_engine(name: str, tmp_path: Path) -> None:
     preset = IN_PROCESS_CASES[name](tmp_path)
-    result = run_in_process(preset, tmp_path)
+    result = run_in_process(preset, tmp_path, embed=name == "digits-embedded")
     trainer = engine_run(preset)
     if name == "sine-wide-diverges":
         assert trainer.state.status == "diverged" and result["stop"] == "diverged"
@@ -297,17 +334,20 @@ def test_more_presets_match_the_engine(name: str, tmp_path: Path) -> None:
 
 def script_data(preset) -> tuple[torch.Tensor, torch.Tensor, int]:
     seed = preset.data.seed if preset.data.seed is not None else preset.train.seed
-    code, modules, _, _ = data_section(preset, seed)
+    code, modules, _, _ = data_section(preset, seed, embed=True)
     namespace = {"torch": torch, "DATA_SEED": seed}
     namespace.update({name: importlib.import_module(name) for name in modules})
     exec(code, namespace)
-    return namespace["load_data"]()
+    x, y, n_classes, n_test = namespace["load_data"]()
+    assert n_test is None or preset.data.set in ("mnist", "fashion-mnist")
+    return x, y, n_classes
 
 
 def assert_same_data(preset) -> None:
     x, y, n_classes = script_data(preset)
     data = load_dataset(preset.data, preset.train.seed)
-    assert x.dtype == data.x.dtype and torch.equal(x, data.x)
+    assert x.dtype == data.x.dtype and torch.equal(torch.isnan(x), torch.isnan(data.x))
+    assert torch.equal(x.nan_to_num(), data.x.nan_to_num())  # equal, missing values (NaN) too
     assert y.dtype == data.y.dtype and torch.equal(y, data.y)
     assert n_classes == data.n_classes
 
@@ -357,7 +397,7 @@ def test_synthetic_constants_agree() -> None:
         ("x1,x2,label\n1,2,b\n3,4,a\n5,6,b\n", None),
         ("x1,label,x2\n1,10,2\n3,2,4\n\n5,10,6\n", "label"),
         ("1,2,0.5\n3,4,-1\n5,6,0.5\n", None),
-        ("\ufeff1,2,7\n3,4,8\n5,6,9\n", "0"),
+        ("\ufeff1,2,7\n3,4,8\n5,6,9\n", 0),
     ],
 )
 def test_csv_data(tmp_path: Path, text: str, label_column) -> None:
@@ -366,6 +406,34 @@ def test_csv_data(tmp_path: Path, text: str, label_column) -> None:
     for samples in (None, 2):
         data = {"set": "csv", "path": str(path), "label_column": label_column, "samples": samples}
         assert_same_data(changed(load_named("xor"), data=data))
+
+
+def test_csv_guesses_are_written_into_the_script(tmp_path: Path) -> None:
+    preset = _pandas_semicolons(tmp_path)
+    assert_same_data(preset)
+    text = export_script(preset)
+    assert 'SEPARATOR = ";"' in text and 'DECIMAL = ","' in text and "HEADER = True" in text
+    assert "FEATURE_COLUMNS = [1, 2]" in text and "dropped the index column" in text
+    assert "mean, std = standardization(x[train_idx])" in text
+    assert "x = fill_missing(x, column_means(x[train_idx]))" in text
+    from tui_nn.data import scaling
+
+    for function in (scaling.standardization, scaling.standardize, scaling.column_means):
+        assert source(function) in text
+
+
+def test_the_script_tests_on_mnist_official_test_files(tmp_path: Path) -> None:
+    preset = changed(
+        load_named("mnist"), data={"path": str(_mnist_folder(tmp_path)), "samples": 30}
+    )
+    seed = preset.train.seed
+    code, modules, _, _ = data_section(preset, seed)
+    namespace = {"torch": torch, "DATA_SEED": seed}
+    namespace.update({name: importlib.import_module(name) for name in modules})
+    exec(code, namespace)
+    x, _, _, n_test = namespace["load_data"]()
+    assert (len(x), n_test) == (50, 20)  # 30 training images kept, the 20 official ones
+    assert "TEST_FRACTION is not used" in export_script(preset)
 
 
 def test_mnist_data(tmp_path: Path, mnist_folder: Path) -> None:
@@ -386,10 +454,12 @@ def test_every_builtin_preset_exports_valid_python(tmp_path: Path) -> None:
 
     for info in list_presets():
         preset = load_named(info.name)
-        if preset.data.set == "mnist":
+        if preset.data.set in ("mnist", "fashion-mnist"):
             preset = changed(preset, data={"path": str(_mnist_folder(tmp_path / info.name))})
         text = export_script(preset)
         compile(text, f"{info.name}.py", "exec")
+        # Runs alone: nothing read from tui-nn's own files (the digits lie beside it).
+        assert str(codegen.DIGITS_FILE.parent.parent) not in text, info.name
         assert "tui_nn" not in "\n".join(
             line for line in text.splitlines() if line.startswith(("import", "from"))
         )
@@ -506,7 +576,7 @@ def test_code_command(capsys, tmp_path: Path) -> None:
     assert "inputs Sunny, Dry" in out
     folder = _mnist_folder(tmp_path)
     assert main(["code", "mnist", "--data", str(folder)]) == 0
-    assert f'MNIST_FOLDER = "{folder}"' in capsys.readouterr().out
+    assert f'FOLDER = "{folder}"' in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

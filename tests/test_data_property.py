@@ -132,22 +132,27 @@ CELLS = st.one_of(
     st.text(max_size=5),
 )
 CSV_CHARACTERS = list('0123456789.,-+e\n\r" abnif\ufeff\t;')
-LABEL_COLUMNS = st.sampled_from([None, "0", "1", "2", "9", "label", "x", "", " 1 "])
+LABEL_COLUMNS = st.sampled_from([None, 0, 1, 2, 9, "0", "1", "label", "x", "", " 1 "])
 
 
 def _check_dataset(data: Dataset, samples: int | None) -> None:
-    assert isinstance(data, Dataset) and data.task == "classification"
+    assert isinstance(data, Dataset)
     n = len(data)
     assert n >= 1 and (samples is None or n <= samples)
     assert data.x.dtype == torch.float32 and data.x.shape == (n, data.n_features)
     assert data.n_features == len(data.input_names) >= 1
     assert torch.isfinite(data.x).all()
+    if data.task == "regression":  # every label a number, one with a fraction
+        assert data.y.dtype == torch.float32 and data.y.shape == (n, 1)
+        assert data.class_names == [] and torch.isfinite(data.y).all()
+        return
+    assert data.task == "classification"
     assert data.y.dtype == torch.int64 and data.y.shape == (n,)
     assert len(set(data.class_names)) == data.n_classes >= 1
     assert int(data.y.min()) >= 0 and int(data.y.max()) < data.n_classes
 
 
-def _load(path: Path, content: bytes, label_column: str | None, samples: int | None) -> None:
+def _load(path: Path, content: bytes, label_column: str | int | None, samples: int | None) -> None:
     path.write_bytes(content)
     try:
         data = load_csv(path, label_column=label_column, samples=samples)
@@ -168,14 +173,14 @@ def _load(path: Path, content: bytes, label_column: str | None, samples: int | N
     samples=st.one_of(st.none(), st.integers(1, 5)),
 )
 def test_csv_random_text(
-    workdir: Path, text: str, label_column: str | None, samples: int | None
+    workdir: Path, text: str, label_column: str | int | None, samples: int | None
 ) -> None:
     _load(workdir / "random.csv", text.encode("utf-8"), label_column, samples)
 
 
 @SETTINGS
 @given(content=st.binary(max_size=120), label_column=LABEL_COLUMNS)
-def test_csv_random_bytes(workdir: Path, content: bytes, label_column: str | None) -> None:
+def test_csv_random_bytes(workdir: Path, content: bytes, label_column: str | int | None) -> None:
     _load(workdir / "bytes.csv", content, label_column, None)
 
 
@@ -192,7 +197,7 @@ def test_csv_structured_rows(
     rows: list[list[str]],
     newline: str,
     bom: bool,
-    label_column: str | None,
+    label_column: str | int | None,
     samples: int | None,
 ) -> None:
     text = ("\ufeff" if bom else "") + newline.join(",".join(row) for row in rows)
@@ -212,7 +217,8 @@ def csv_grids(draw: st.DrawFn) -> tuple[list[list[str]], bool, int]:
         st.integers(-100, 100).map(str),
         st.floats(-1e6, 1e6, allow_nan=False).map(repr),
     )
-    label = st.sampled_from(["0", "1", "2", "cat", "dog"])
+    # One kind of label a file: a word among numbers in line 1 is read as the column's name.
+    label = st.sampled_from(draw(st.sampled_from([["0", "1", "2"], ["cat", "dog"]])))
     for _ in range(n_rows):
         rows.append([draw(number) for _ in range(width - 1)] + [draw(label)])
     return rows, header, n_rows

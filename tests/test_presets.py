@@ -206,9 +206,12 @@ def test_inline_layers_and_dotted_keys():
     assert [x.units for x in p.model.layers] == [2, 1]
 
 
-def test_label_column_index_is_kept_as_text():
+def test_label_column_index_stays_an_index_and_a_name_a_name():
     p = parse_preset(XOR.replace('set = "xor"', 'set = "csv"\nlabel_column = 3'))
-    assert p.data.label_column == "3"
+    assert p.data.label_column == 3
+    named = parse_preset(XOR.replace('set = "xor"', 'set = "csv"\nlabel_column = "3"'))
+    assert named.data.label_column == "3"
+    assert parse_preset(dump_preset(p)).data.label_column == 3  # and so it is saved
 
 
 def test_bom_is_ignored():

@@ -2,8 +2,10 @@
 
 The script needs only torch. On the CPU it trains exactly as the engine does: the same data
 (logic gates as literal tensors, synthetic sets and the sine curve drawn by the same code from
-the same seed, the bundled digits read from the installed package's file, MNIST and CSV files
-read from `data.path`), the same seeded train/test split, the same initial weights
+the same seed, the bundled digits from a file written beside the script or embedded in it, IDX
+folders and CSV files read from `data.path` as tui-nn reads them, with the guesses it made
+written out), the same split (seeded, or MNIST's official test files), the same input scaling
+(the engine's own `tui_nn.data.scaling` functions, on the training split), the same initial weights
 (`torch.manual_seed(seed)` before the layers are made, in the same order), the same loss on the
 same targets, optimizer, batch order and stop rules evaluated at the same epochs. The training
 itself is the engine's own code: the script carries the source of `tui_nn.training`'s
@@ -29,7 +31,7 @@ from tui_nn.codegen.data import (
     SYNTHETIC_CONSTANTS,
 )
 from tui_nn.codegen.loop import EVAL_EVERY_STEPS
-from tui_nn.codegen.script import export_script
+from tui_nn.codegen.script import export_script, write_export
 
 __all__ = [
     "DEFAULT_NOISE",
@@ -39,4 +41,5 @@ __all__ = [
     "EVAL_EVERY_STEPS",
     "SYNTHETIC_CONSTANTS",
     "export_script",
+    "write_export",
 ]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import textwrap
+from pathlib import Path
 
 import tui_nn
-from tui_nn.codegen.data import data_section
+from tui_nn.codegen.data import bundled_files, data_section
 from tui_nn.codegen.head import head_section, model_section
 from tui_nn.codegen.loop import EVAL_EVERY_STEPS, REPORT, training_section
-from tui_nn.errors import DataError, TrainingError
-from tui_nn.spec import PERCEPTRON_ACTIVATIONS, Preset
+from tui_nn.codegen.shared import engine_code
+from tui_nn.errors import DataError, TrainingError, TuiNnError
+from tui_nn.spec import IDX_SETS, PERCEPTRON_ACTIVATIONS, Preset, standardizes
 
-__all__ = ["export_script"]
+__all__ = ["export_script", "write_export"]
 
 SPLIT = """
-x, y, N_CLASSES = load_data()
+x, y, N_CLASSES, N_OFFICIAL_TEST = load_data()
 N_INPUTS = x.shape[1]
 
 # The train/test split: a seeded permutation; the first round(n * TEST_FRACTION) are the test
@@ -25,6 +29,37 @@ if n_test >= n or (TEST_FRACTION > 0 and n_test == 0):
     raise SystemExit(f"test_fraction {TEST_FRACTION} of {n} samples leaves a part empty")
 order = torch.randperm(n, generator=torch.Generator().manual_seed(DATA_SEED), dtype=torch.int64)
 train_idx, test_idx = order[n_test:].sort().values, order[:n_test].sort().values
+"""
+
+OFFICIAL_SPLIT = """
+x, y, N_CLASSES, N_OFFICIAL_TEST = load_data()
+N_INPUTS = x.shape[1]
+n = len(x)
+if N_OFFICIAL_TEST is not None:
+    # Both parts were there: train on the training files, test on the official test files
+    # (the last N_OFFICIAL_TEST samples); TEST_FRACTION is not used.
+    train_idx, test_idx = torch.arange(n - N_OFFICIAL_TEST), torch.arange(n - N_OFFICIAL_TEST, n)
+else:
+    # One part only: a seeded split of it (not the official test set). The first
+    # round(n * TEST_FRACTION) of a seeded permutation are the test samples.
+    n_test = round(n * TEST_FRACTION)
+    if n_test >= n or (TEST_FRACTION > 0 and n_test == 0):
+        raise SystemExit(f"test_fraction {TEST_FRACTION} of {n} samples leaves a part empty")
+    generator = torch.Generator().manual_seed(DATA_SEED)
+    order = torch.randperm(n, generator=generator, dtype=torch.int64)
+    train_idx, test_idx = order[n_test:].sort().values, order[:n_test].sort().values
+"""
+
+FILL = """
+# Missing values (NaN) filled in with the training split's column means (data.missing = "mean"):
+x = fill_missing(x, column_means(x[train_idx]))
+"""
+
+STANDARDIZE = """
+# The inputs standardised with the training split's mean and deviation (data.standardize); the
+# test split is scaled with the same numbers, never its own.
+mean, std = standardization(x[train_idx])
+x = standardize(x, mean, std)
 """
 
 TENSORS = """
@@ -100,14 +135,27 @@ def _header(preset: Preset, data_seed: int, modules: set[str], trainable: bool) 
     ]
 
 
-def export_script(preset: Preset) -> str:
-    """The preset as a standalone PyTorch script (see the package's docstring)."""
+def _scaling_parts(preset: Preset) -> list[str]:
+    """The engine's scaling functions and the lines that call them, where the preset asks."""
+    fill, scale = preset.data.missing == "mean", standardizes(preset.data)
+    if not (fill or scale):
+        return []
+    pieces = [("data/scaling", "column_means"), ("data/scaling", "fill_missing")] if fill else []
+    if scale:
+        pieces += [("data/scaling", "standardization"), ("data/scaling", "standardize")]
+    return [engine_code(pieces), (FILL if fill else "") + (STANDARDIZE if scale else "")]
+
+
+def export_script(preset: Preset, *, embed_data: bool = False) -> str:
+    """The preset as a standalone PyTorch script (see the package's docstring). The digits,
+    tui-nn's own data, are read from a file beside the script (`write_export` puts it there),
+    or with `embed_data` from the script itself."""
     data_seed = preset.data.seed if preset.data.seed is not None else preset.train.seed
     if not 0 <= preset.data.test_fraction < 1:
         raise DataError(
             f"test_fraction must be at least 0 and below 1, not {preset.data.test_fraction}"
         )
-    data_code, modules, n_inputs, n_classes = data_section(preset, data_seed)
+    data_code, modules, n_inputs, n_classes = data_section(preset, data_seed, embed=embed_data)
     model_code, trainable = model_section(preset, n_inputs)
     head_code = head_section(preset, n_classes)
     if preset.model.kind == "perceptron":
@@ -120,7 +168,8 @@ def export_script(preset: Preset) -> str:
     parts = [
         "\n".join(_header(preset, data_seed, modules, trainable)),
         data_code,
-        SPLIT,
+        OFFICIAL_SPLIT if preset.data.set in IDX_SETS else SPLIT,
+        *_scaling_parts(preset),
         model_code,
         head_code,
         TENSORS,
@@ -128,3 +177,22 @@ def export_script(preset: Preset) -> str:
         REPORT,
     ]
     return "\n\n".join(part.strip("\n") + "\n" for part in parts)
+
+
+def write_export(preset: Preset, path: str | os.PathLike[str]) -> list[Path]:
+    """Write the script to `path` and the data files of tui-nn's own it reads beside it;
+    the paths written, the script first."""
+    script = Path(os.fspath(path)).expanduser()
+    text = export_script(preset)
+    files = bundled_files(preset)
+    try:
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(text, encoding="utf-8")
+        written = [script]
+        for name, source in files.items():
+            target = script.parent / name
+            shutil.copyfile(source, target)
+            written.append(target)
+    except OSError as error:
+        raise TuiNnError(f"cannot write {script}: {error.strerror or error}") from None
+    return written

@@ -17,8 +17,12 @@ REGRESSION = "regression"
 class Dataset:
     """Samples as CPU tensors plus the names the UI shows for inputs and classes.
 
-    `x` is float32 (N, F). `y` is int64 class indices (N,) for classification and
-    float32 (N, 1) for regression; `class_names` is empty for regression.
+    `x` is float32 (N, F); NaN marks a missing value only where the preset asked to fill them in
+    (`data.missing = "mean"`: the trainer fills them from its training split). `y` is int64 class
+    indices (N,) for classification and float32 (N, 1) for regression; `class_names` is empty for
+    regression. `official_test`, when set, is the number of samples at the end that are the data
+    set's own test part (MNIST's t10k files): the trainer tests on them instead of drawing a split.
+    `note` says in one line what the loader guessed or chose (a CSV's separator, MNIST's parts).
     """
 
     name: str
@@ -28,6 +32,8 @@ class Dataset:
     class_names: list[str]
     task: str
     image_shape: tuple[int, int] | None = None
+    official_test: int | None = None
+    note: str | None = None
 
     @property
     def n_features(self) -> int:
@@ -56,6 +62,15 @@ class Dataset:
             task=self.task,
             image_shape=self.image_shape,
         )
+
+    def split(self, test_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(train, test) indices, each sorted: the official test part when the data has one,
+        else a seeded split of `test_fraction` (`split_indices`)."""
+        if self.official_test is not None:
+            n_train = len(self) - self.official_test
+            return torch.arange(n_train), torch.arange(n_train, len(self))
+        train, test = split_indices(len(self), test_fraction, seed)
+        return train.sort().values, test.sort().values
 
 
 def split_indices(n: int, test_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

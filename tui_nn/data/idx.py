@@ -52,7 +52,14 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> torch.Ten
             f.seek(0)
             if start == GZIP_MAGIC:
                 with gzip.GzipFile(fileobj=f, mode="rb") as gz:
-                    return _read_stream(gz, name, ndim, file_size=None)
+                    try:
+                        return _read_stream(gz, name, ndim, file_size=None)
+                    except DataError:
+                        # Damaged compressed data often decompresses to too many or too few
+                        # bytes before gzip's own check at the end of the stream says so:
+                        # read on to that check, whose error (a CRC) says what is wrong.
+                        _read_to_end(gz)
+                        raise
             return _read_stream(f, name, ndim, file_size=os.fstat(f.fileno()).st_size)
     except FileNotFoundError:
         raise DataError(f"{name}: file not found") from None
@@ -64,6 +71,17 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> torch.Ten
         raise DataError(f"{name}: corrupt gzip data ({exc or type(exc).__name__})") from None
     except OSError as exc:
         raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_to_end(stream: io.BufferedIOBase) -> None:
+    """Read and drop the rest of a gzip stream (at most MAX_PAYLOAD bytes), so that gzip checks
+    its CRC and length; a damaged stream raises gzip's error."""
+    left = MAX_PAYLOAD
+    while left > 0:
+        chunk = stream.read(min(_CHUNK, left))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def _read_exactly(stream: io.BufferedIOBase, count: int) -> bytearray:

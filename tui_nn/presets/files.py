@@ -6,6 +6,7 @@ Every failure, from a missing file to a full disk, is a one-line `PresetError` n
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -18,13 +19,13 @@ from .folders import is_in_builtin_folder, user_presets_dir
 from .limits import MAX_FILE_BYTES
 from .messages import one_line
 
-__all__ = ["load_preset", "save_preset"]
+__all__ = ["load_preset", "save_preset", "with_resolved_path"]
 
 _NEW_FILE_MODE = 0o644  # a saved preset is the user's to share: readable by all, like a text file
 
 
 def load_preset(path: str | os.PathLike[str]) -> Preset:
-    """Read and validate a preset file."""
+    """Read and validate a preset file; a relative `data.path` in it is relative to the file."""
     p = Path(os.fspath(path)).expanduser()
     try:
         with open(p, "rb") as fh:
@@ -47,7 +48,17 @@ def load_preset(path: str | os.PathLike[str]) -> Preset:
         raise PresetError(
             f"{p}: line {line}: not a UTF-8 text file (invalid byte at offset {exc.start})"
         ) from None
-    return parse_preset(text, source=str(p))
+    return with_resolved_path(parse_preset(text, source=str(p)), p.parent)
+
+
+def with_resolved_path(preset: Preset, folder: str | os.PathLike[str]) -> Preset:
+    """The preset with a relative `data.path` made absolute against `folder` (a preset file's:
+    its data lies beside it, wherever tui-nn runs from). `~` paths stay as written."""
+    path = preset.data.path
+    if path is None or path.startswith("~") or os.path.isabs(path):
+        return preset
+    resolved = os.path.normpath(os.path.join(os.path.abspath(folder), path))
+    return replace(preset, data=replace(preset.data, path=resolved))
 
 
 def save_preset(preset: Preset, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:

@@ -3,59 +3,43 @@
 Strict: an unknown key, a wrong type or a value out of range raises a one-line `PresetError`
 naming the source, the line (when known), the dotted field, what is wrong and what is allowed.
 The first problem found is the one reported. No input raises anything but `PresetError`.
+
+The checks of values and tables are in `checker`, those of the [data] table in `schema_data`;
+this module checks the top level, [model] and its layers, and [train].
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
 from tui_nn.errors import PresetError
 from tui_nn.spec import (
     ACTIVATIONS,
-    DATA_SETS,
     INITS,
     LOSSES,
     MODEL_KINDS,
     OPTIMIZERS,
     PERCEPTRON_ACTIVATIONS,
     SCHEMA_VERSION,
-    DataSpec,
     LayerSpec,
     ModelSpec,
     Preset,
     TrainSpec,
 )
 
+from .checker import Checker, field_names
 from .limits import (
-    DEVICE_FORMS,
-    DEVICE_PATTERN,
     LEARNING_RATE,
-    MAX_COUNT,
     MAX_LAYERS,
-    MAX_SEED,
     MAX_UNITS,
     MOMENTUM,
-    NOISE,
     TARGET_ACCURACY,
     TARGET_LOSS,
-    TEST_FRACTION,
     WEIGHT_DECAY,
-    Interval,
 )
-from .messages import (
-    RenderedKey,
-    did_you_mean,
-    dotted,
-    got,
-    listing,
-    one_line,
-    plural,
-    show,
-    type_name,
-)
+from .messages import got, listing, one_line, plural, show
+from .schema_data import check_data
 from .toml_lines import FieldPath
 
 __all__ = ["check_preset", "field_names"]
@@ -63,122 +47,8 @@ __all__ = ["check_preset", "field_names"]
 _TOP_KEYS = ("schema", "name", "description", "data", "model", "train")
 
 
-class _Checker:
+class _PresetChecker(Checker):
     """Validates a raw preset dict and builds the dataclasses; raises on the first problem."""
-
-    def __init__(self, source: str, lines: Callable[[], dict[FieldPath, int]] | None) -> None:
-        self.source = source
-        self.lines = lines  # computed only when a problem is reported: it costs a text scan
-
-    def fail(self, path: FieldPath, problem: str) -> PresetError:
-        lines = self.lines() if self.lines is not None else {}
-        line = None
-        for k in range(len(path), 0, -1):
-            line = lines.get(path[:k])
-            if line is not None:
-                break
-        where = f"line {line}: " if line is not None else ""
-        return PresetError(one_line(f"{self.source}: {where}{dotted(path)}: {problem}"))
-
-    # -- tables and keys
-
-    def table(self, value: Any, path: FieldPath, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"expected a table, {got(value)}")
-        for key in value:
-            if key not in allowed:
-                where = f"[{dotted(path)}]" if path else "the top level"
-                shown = (
-                    key
-                    if isinstance(key, str)
-                    else RenderedKey(f"<{type_name(key)} key {show(key)}>")
-                )
-                raise self.fail(
-                    (*path, shown),
-                    f"unknown key; {did_you_mean(key, allowed)}allowed keys in {where}: "
-                    f"{listing(allowed)}",
-                )
-        return value
-
-    # -- scalars
-
-    def integer(self, value: Any, path: FieldPath, lo: int, hi: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected an integer, {got(value)}; valid range: {lo} to {hi}")
-        if not lo <= value <= hi:
-            raise self.fail(path, f"{show(value)} is out of range; valid range: {lo} to {hi}")
-        return int(value)
-
-    def number(self, value: Any, path: FieldPath, allowed: Interval) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(path, f"expected a number, {got(value)}; valid range: {allowed}")
-        try:
-            x = float(value)
-        except (OverflowError, ValueError):
-            raise self.fail(path, f"{show(value)} is too large; valid range: {allowed}") from None
-        if not math.isfinite(x):
-            raise self.fail(path, f"must be a finite number, got {show(x)}; valid range: {allowed}")
-        if x not in allowed:
-            raise self.fail(path, f"{show(x)} is out of range; valid range: {allowed}")
-        return x
-
-    def boolean(self, value: Any, path: FieldPath) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected a boolean (true or false), {got(value)}")
-        return value
-
-    def string(self, value: Any, path: FieldPath, *, nonempty: bool = False) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected a string, {got(value)}")
-        try:
-            value.encode("utf-8")
-        except UnicodeError:
-            raise self.fail(path, "contains characters that are not valid Unicode") from None
-        if nonempty and not value.strip():
-            raise self.fail(path, "must not be empty")
-        return str(value)
-
-    def choice(self, value: Any, path: FieldPath, allowed: tuple[str, ...], what: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected a string, {got(value)}; allowed: {listing(allowed)}")
-        if value not in allowed:
-            raise self.fail(
-                path,
-                f"unknown {what} {show(value)}; {did_you_mean(value, allowed)}"
-                f"allowed: {listing(allowed)}",
-            )
-        return str(value)
-
-    def seed(self, value: Any, path: FieldPath) -> int:
-        return self.integer(value, path, 0, MAX_SEED)
-
-    def count(self, value: Any, path: FieldPath, hi: int = MAX_COUNT) -> int:
-        return self.integer(value, path, 1, hi)
-
-    def device(self, value: Any, path: FieldPath) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected a string, {got(value)}; use {DEVICE_FORMS}")
-        if not DEVICE_PATTERN.fullmatch(value):
-            raise self.fail(path, f"invalid device {show(value)}; use {DEVICE_FORMS}")
-        return str(value)
-
-    def vector(self, value: Any, path: FieldPath) -> list[float]:
-        if not isinstance(value, list | tuple):
-            raise self.fail(path, f"expected an array of numbers, {got(value)}")
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, int | float):
-                raise self.fail((*path, i), f"expected a number, {got(item)}")
-            try:
-                x = float(item)
-            except (OverflowError, ValueError):
-                raise self.fail((*path, i), f"{show(item)} is too large") from None
-            if not math.isfinite(x):
-                raise self.fail((*path, i), f"must be a finite number, got {show(x)}")
-            out.append(x)
-        return out
-
-    # -- the preset
 
     def preset(self, raw: Any) -> Preset:
         if not isinstance(raw, dict):
@@ -207,7 +77,7 @@ class _Checker:
         description = ""
         if raw.get("description") is not None:
             description = self.string(raw["description"], ("description",))
-        data = self.data(raw.get("data", {}))
+        data = check_data(self, raw.get("data", {}))
         model = self.model(raw.get("model", {}))
         train = self.train(raw.get("train", {}))
         return Preset(
@@ -218,37 +88,6 @@ class _Checker:
             train=train,
             schema=SCHEMA_VERSION,
         )
-
-    def data(self, raw: Any) -> DataSpec:
-        p: FieldPath = ("data",)
-        t = self.table(raw, p, field_names(DataSpec))
-        spec = DataSpec()
-        if t.get("set") is not None:
-            spec.set = self.choice(t["set"], (*p, "set"), DATA_SETS, "data set")
-        if t.get("test_fraction") is not None:
-            spec.test_fraction = self.number(
-                t["test_fraction"], (*p, "test_fraction"), TEST_FRACTION
-            )
-        if t.get("samples") is not None:
-            spec.samples = self.count(t["samples"], (*p, "samples"))
-        if t.get("noise") is not None:
-            spec.noise = self.number(t["noise"], (*p, "noise"), NOISE)
-        if t.get("seed") is not None:
-            spec.seed = self.seed(t["seed"], (*p, "seed"))
-        if t.get("path") is not None:
-            spec.path = self.string(t["path"], (*p, "path"), nonempty=True)
-        if t.get("label_column") is not None:
-            col = t["label_column"]
-            if isinstance(col, int) and not isinstance(col, bool):
-                spec.label_column = str(self.integer(col, (*p, "label_column"), 0, MAX_COUNT))
-            elif isinstance(col, str):
-                spec.label_column = self.string(col, (*p, "label_column"), nonempty=True)
-            else:
-                raise self.fail(
-                    (*p, "label_column"),
-                    f"expected a column name (string) or 0-based index (integer), {got(col)}",
-                )
-        return spec
 
     def model(self, raw: Any) -> ModelSpec:
         p: FieldPath = ("model",)
@@ -369,11 +208,6 @@ class _Checker:
         return spec
 
 
-def field_names(cls: type) -> tuple[str, ...]:
-    """The field names of a dataclass: the keys its TOML table allows."""
-    return tuple(f.name for f in fields(cls))
-
-
 def check_preset(
     raw: Any, source: str, lines: Callable[[], dict[FieldPath, int]] | None = None
 ) -> Preset:
@@ -382,7 +216,7 @@ def check_preset(
     `source` names the input in messages; `lines`, when given, maps field paths to the lines
     of the source text and is called only to report a problem."""
     try:
-        return _Checker(source, lines).preset(raw)
+        return _PresetChecker(source, lines).preset(raw)
     except PresetError:
         raise
     except (RecursionError, MemoryError, OverflowError) as exc:
