@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from tui_nn.atomic import write_atomic
+from tui_nn.data.scaling import InputScaling
 from tui_nn.errors import TuiNnError
 from tui_nn.trainer.protocol import StopMark
 
@@ -38,6 +39,8 @@ def checkpoint_tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[
                 if isinstance(value, torch.Tensor):
                     tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
     tensors["rng.order"] = trainer.generator.get_state()
+    if trainer.scaling is not None:  # the inputs' statistics, for a resumed run and exports
+        tensors.update(trainer.scaling.tensors())
     progress = trainer.epoch_progress
     if progress.position and progress.permutation is not None:  # mid-epoch: keep the epoch's order
         tensors["order.permutation"] = progress.permutation.detach().cpu().contiguous()
@@ -57,6 +60,7 @@ def checkpoint_tensors(trainer: Trainer) -> tuple[dict[str, torch.Tensor], dict[
                 "learning_rate": trainer.learning_rate,
                 "position": progress.position,
                 "epoch_errors": progress.errors,
+                "start_loss": trainer.start_loss,  # the blow-up rule's reference
             }
         ),
     }
@@ -132,6 +136,22 @@ def restore_checkpoint(trainer: Trainer, path: Path) -> None:
         generator_state = tensors["rng.order"]
     except (KeyError, TypeError, ValueError):
         raise CheckpointError(f"{path}: damaged checkpoint metadata") from None
+    stored = InputScaling.from_tensors(tensors)
+    if stored is None and trainer.scaling is not None:
+        raise CheckpointError(
+            f"{path}: the run was trained on unscaled inputs; to resume it, set "
+            "data.standardize = false in its preset.toml"
+        )
+    if stored is not None:
+        n_inputs = trainer.dataset.n_features
+        if trainer.scaling is None or stored.kinds() != trainer.scaling.kinds():
+            raise CheckpointError(
+                f"{path}: the run scaled its inputs otherwise than its preset says "
+                "(data.standardize, data.missing)"
+            )
+        if any(t.shape != (n_inputs,) for t in stored.tensors().values()):
+            raise CheckpointError(f"{path}: the input scaling does not fit {n_inputs} inputs")
+        trainer.restore_scaling(stored)
     with torch.no_grad():
         for name, target in model_state.items():
             target.copy_(tensors[f"model.{name}"])
@@ -161,6 +181,9 @@ def restore_checkpoint(trainer: Trainer, path: Path) -> None:
     best = run_state.get("best_loss")
     state.best_loss = float(best) if best is not None else float("inf")
     state.best_epoch = int(run_state.get("best_epoch", 0))
+    start_loss = run_state.get("start_loss")
+    if isinstance(start_loss, int | float) and not isinstance(start_loss, bool):
+        trainer.start_loss = float(start_loss)  # older checkpoints: the next step's loss
     try:
         state.stops = [StopMark(**stop) for stop in run_state.get("stops", [])]
     except TypeError:

@@ -1,9 +1,11 @@
 """The `tui-nn` command: opens the app, or runs `train`, `presets`, `devices`, `runs`, `attach`,
-`code`.
+`code`, `backprop`, `export`.
 
 - `parser`: the parsers and argument types;
 - `commands`: opening the app, attaching to a run, and the listing commands;
 - `train`: `tui-nn train`, on the run lifecycle of `tui_nn.runs.session`;
+- `backprop`: `tui-nn backprop`, one sample's backpropagation as text or JSON;
+- `export`: `tui-nn export RUN --onnx FILE`, a trained network as ONNX;
 - `report`: progress as a bar, plain lines or JSON lines.
 
 Heavy imports (torch, textual) happen inside the commands that need them, so that `--help` is
@@ -16,7 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tui_nn.cli import commands, train
+from tui_nn.cli import backprop, commands, export, train
 from tui_nn.cli.parser import COMMANDS, build_command_parser, build_parser
 from tui_nn.errors import TuiNnError
 
@@ -33,8 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "runs": commands.cmd_runs,
                 "attach": commands.cmd_attach,
                 "code": commands.cmd_code,
+                "backprop": backprop.cmd_backprop,
+                "export": export.cmd_export,
             }
-            return handler[options.command](options)
+            code = handler[options.command](options)
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at the exit
+            return code
         options = build_parser().parse_args(args)
         return commands.cmd_app(options)
     except TuiNnError as error:
@@ -43,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tui-nn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tui-nn runs | head`: the reader has what it wanted
+        from tui_nn.cli.report import EXIT_OUTPUT_CLOSED, silence_stdout
+
+        silence_stdout()
+        return EXIT_OUTPUT_CLOSED
     except Exception as error:
         if os.environ.get("TUI_NN_DEBUG"):
             raise

@@ -41,38 +41,78 @@ def cmd_presets(options: argparse.Namespace) -> int:
 
 
 def cmd_devices(options: argparse.Namespace) -> int:
-    from tui_nn.devices import format_memory, list_devices
+    """Each device, its utilisation and its memory in use (`--json`: one array of objects)."""
+    import dataclasses
+    import json
 
-    for device in list_devices():
-        print(f"{device.name:<8}  {format_memory(device.memory_bytes):>9}  {device.description}")
+    from tui_nn.devices import device_usage
+
+    usages = device_usage()
+    if options.json:
+        print(json.dumps([dataclasses.asdict(usage) for usage in usages], indent=1))
+        return 0
+    for usage in usages:
+        busy = "-" if usage.utilisation_percent is None else f"{usage.utilisation_percent:.0f}%"
+        temperature = "" if usage.temperature_c is None else f"  {usage.temperature_c:.0f} °C"
+        print(
+            f"{usage.name:<8}  {busy:>4} busy  {_memory_in_use(usage.memory_used_bytes, usage.memory_total_bytes):>19}"
+            f"{temperature}  {usage.description}"
+        )
+        if usage.note:
+            print(f"{'':<8}  ({usage.note})")
     return 0
 
 
+def _memory_in_use(used: int | None, total: int | None) -> str:
+    """Used of total memory ("3.1 / 15.6 GiB"); "- / 80.0 GiB" where the use is not known."""
+    if total is None:
+        return "memory -" if used is None else f"{used / 2**30:.1f} GiB used"
+    shown = "-" if used is None else f"{used / 2**30:.1f}"
+    return f"{shown} / {total / 2**30:.1f} GiB"
+
+
 def cmd_code(options: argparse.Namespace) -> int:
-    from dataclasses import replace
+    """The script on stdout (with the bundled data it needs embedded), or with --out in a file
+    and that data in a file beside it."""
+    from tui_nn.cli.train import load_or_build, with_data_path
+    from tui_nn.codegen import export_script, write_export
+    from tui_nn.presets import preset_from_dict, preset_to_dict
 
-    from tui_nn.codegen import export_script
-    from tui_nn.presets import load_named, preset_from_dict, preset_to_dict
-
-    preset = load_named(options.preset)
-    if options.data is not None:
-        preset = replace(preset, data=replace(preset.data, path=options.data))
-        preset = preset_from_dict(preset_to_dict(preset), source="command line")
-    sys.stdout.write(export_script(preset))
+    preset = with_data_path(load_or_build(options.preset), options.data)
+    preset = preset_from_dict(preset_to_dict(preset), source="command line")
+    if options.out is None:
+        sys.stdout.write(export_script(preset, embed_data=True))
+        return 0
+    written = write_export(preset, options.out)
+    beside = "".join(f" and {p.name} (the data it reads)" for p in written[1:])
+    print(f"wrote {written[0]}{beside}", file=sys.stderr)
     return 0
 
 
 def cmd_runs(options: argparse.Namespace) -> int:
     from tui_nn.runs import list_runs, runs_root
 
-    runs = list_runs()
+    listed = list_runs()
+    runs = [run for run in listed if not run.damaged]
     if not runs:
         print(f"no runs yet in {runs_root()}")
-        return 0
-    print(f"{'run':<40} {'preset':<22} {'status':<11} {'epochs':>7} {'best test':>9}  started")
+    else:
+        print(
+            f"{'run':<40} {'preset':<22} {'status':<11} {'epochs':>7} {'best test':>9}  "
+            f"{'started':<19}  trainer"
+        )
     for run in runs:
         best = f"{run.best_test_acc:.1%}" if run.best_test_acc is not None else "-"
+        trainer = ""  # a live run: which process trains it
+        if run.pid is not None:
+            trainer = f"pid {run.pid}, " + ("headless `tui-nn train`" if run.headless else "an app")
         print(
-            f"{run.id:<40} {run.preset[:22]:<22} {run.status:<11} {run.epochs:>7} {best:>9}  {run.started}"
+            f"{run.id:<40} {run.preset[:22]:<22} {run.status:<11} {run.epochs:>7} {best:>9}  "
+            f"{run.started:<19}  {trainer}".rstrip()
         )
+    damaged = [run for run in listed if run.damaged]
+    if damaged:
+        print(f"\ndamaged folders in {runs_root()} (no runs: skipped by --resume latest):")
+        for run in damaged:
+            print(f"  {run.id}: {run.problem}")
     return 0

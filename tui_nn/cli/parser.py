@@ -7,7 +7,7 @@ import math
 
 from tui_nn import __version__
 
-COMMANDS = ("train", "presets", "devices", "runs", "attach", "code")
+COMMANDS = ("train", "presets", "devices", "runs", "attach", "code", "backprop", "export")
 
 
 def _positive_float(text: str) -> float:
@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tui-nn",
         description="Learn and try neural networks in a terminal. "
         "Without a command, opens the app (with PRESET_OR_FILE loaded if given).",
-        epilog="Commands: train, presets, devices, runs, attach, code. `tui-nn COMMAND --help` for each.",
+        epilog="Commands: train, presets, devices, runs, attach, code, backprop, export. "
+        "`tui-nn COMMAND --help` for each.",
     )
     parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
     parser.add_argument(
@@ -75,7 +76,8 @@ def build_command_parser() -> argparse.ArgumentParser:
         "preset",
         nargs="?",
         metavar="PRESET_OR_FILE",
-        help="preset name (see `tui-nn presets`) or file",
+        help="preset name (see `tui-nn presets`), .toml file, or a CSV data file to build "
+        "a preset from",
     )
     train.add_argument(
         "--resume", metavar="RUN", help="continue a run (id from `tui-nn runs`, path, or latest)"
@@ -102,7 +104,10 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("presets", help="list built-in and user presets")
-    commands.add_parser("devices", help="list the devices training can use")
+    devices = commands.add_parser(
+        "devices", help="the devices training can use, their utilisation and memory in use"
+    )
+    devices.add_argument("--json", action="store_true", help="one JSON array, an object a device")
     commands.add_parser("runs", help="list training runs, newest first")
     attach = commands.add_parser(
         "attach", help="open the app on a run that trains in the background"
@@ -114,6 +119,38 @@ def build_command_parser() -> argparse.ArgumentParser:
         help="run id (see `tui-nn runs`) or folder; default: the newest run training",
     )
     code = commands.add_parser("code", help="print the preset as a standalone PyTorch script")
-    code.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name or .toml file")
+    code.add_argument(
+        "preset", metavar="PRESET_OR_FILE", help="preset name, .toml file or CSV data file"
+    )
     code.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    code.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the script to FILE and the bundled data it reads beside it "
+        "(default: print it, with that data embedded)",
+    )
+    export = commands.add_parser(
+        "export", help="write a run's trained network, with its input scaling, as ONNX"
+    )
+    export.add_argument("run", metavar="RUN", help="run id (see `tui-nn runs`), folder, or latest")
+    export.add_argument(
+        "--onnx", metavar="FILE", required=True, help="the ONNX file to write (needs tui-nn[onnx])"
+    )
+    backprop = commands.add_parser(
+        "backprop", help="one training sample's backpropagation, by the lecture's formulas"
+    )
+    backprop.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name or .toml file")
+    backprop.add_argument(
+        "--sample", type=int, default=0, metavar="I", help="training sample, from 0 (default 0)"
+    )
+    backprop.add_argument(
+        "--epochs",
+        type=_positive_int,
+        metavar="N",
+        help="train N epochs first (default: the preset's initial weights)",
+    )
+    backprop.add_argument("--json", action="store_true", help="one JSON object")
+    backprop.add_argument(
+        "--check", action="store_true", help="check a few weights by finite differences"
+    )
     return parser

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tui_nn.cli.report import Reporter
+from tui_nn.cli.report import EXIT_OUTPUT_CLOSED, Reporter
 from tui_nn.errors import TuiNnError
 
 if TYPE_CHECKING:
@@ -28,38 +28,85 @@ def apply_overrides(preset: Preset, options: argparse.Namespace) -> Preset:
         train = replace(train, seed=options.seed)
     if options.lr is not None:
         train = replace(train, learning_rate=options.lr)
-    data = preset.data if options.data is None else replace(preset.data, path=options.data)
-    return replace(preset, train=train, data=data)
+    preset = with_data_path(preset, options.data)
+    return replace(preset, train=train)
+
+
+def with_data_path(preset: Preset, path: str | None) -> Preset:
+    """The preset reading its data from `path` (--data; relative to the working folder), or an
+    error when its data set reads no file."""
+    import os
+    from dataclasses import replace
+
+    from tui_nn.spec import PATH_SETS
+
+    if path is None:
+        return preset
+    if preset.data.set not in PATH_SETS:
+        raise TuiNnError(
+            f"--data {path}: the preset {preset.name!r} trains on the built-in "
+            f"{preset.data.set!r} set, which reads no file; to train on a CSV file, give the "
+            f"file itself (`tui-nn train {path}`), or a preset whose data set is one of "
+            f"{', '.join(PATH_SETS)}"
+        )
+    resolved = os.path.abspath(os.path.expanduser(path))
+    return replace(preset, data=replace(preset.data, path=resolved))
+
+
+def load_or_build(name: str) -> Preset:
+    """The preset named on the command line, or one built from a CSV file (said on stderr)."""
+    from tui_nn.presets import load_named
+    from tui_nn.presets.from_csv import is_data_file, preset_from_csv
+
+    if not is_data_file(name):
+        return load_named(name)
+    preset, summary = preset_from_csv(name)
+    _say(f"tui-nn: {summary}")
+    return preset
+
+
+# Exit statuses of a run that ended but did not succeed (README, "Exit status").
+EXIT_DIVERGED = 3  # the loss blew up or turned NaN or infinite
+EXIT_FAILED = 4  # the run failed (out of the device's memory)
+END_STATUSES = {"diverged": EXIT_DIVERGED, "failed": EXIT_FAILED}
 
 
 def cmd_train(options: argparse.Namespace) -> int:
-    """Train a preset, or continue a run, headless. SIGINT and SIGTERM, from the start of the
-    command on, stop it with a checkpoint of that moment (the rule is `tui_nn.runs.session`'s),
-    and it says "resume with" only when a checkpoint to resume from exists."""
+    """Train a preset, or continue a run, headless. SIGINT, SIGTERM and SIGHUP, from the start of
+    the command on, stop it with a checkpoint of that moment (the rule is `tui_nn.runs.session`'s),
+    and so does a closed stdout (`tui-nn train ... | head`); it says "resume with" only when a
+    checkpoint to resume from exists."""
     with _StopSignals() as stop:
         return _train(options, stop)
 
 
 def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
-    from tui_nn.presets import load_named, load_preset, preset_from_dict, preset_to_dict
+    from tui_nn.presets import load_preset, preset_from_dict, preset_to_dict
     from tui_nn.runs import RunSession, resolve_run
 
     every = options.checkpoint_every
     if options.resume is not None:
         if options.preset is not None:
             raise TuiNnError("give either PRESET_OR_FILE or --resume RUN, not both")
-        session = RunSession.resume(resolve_run(options.resume), checkpoint_every_s=every)
+        session = RunSession.resume(
+            resolve_run(options.resume), headless=True, checkpoint_every_s=every
+        )
         preset = load_preset(session.path / "preset.toml")
     elif options.preset is None:
         raise TuiNnError("name a preset to train (see `tui-nn presets`) or --resume RUN")
     else:
-        preset = load_named(options.preset)
-        session = RunSession.new(options.out, checkpoint_every_s=every)
+        preset = load_or_build(options.preset)
+        session = RunSession.new(options.out, headless=True, checkpoint_every_s=every)
     preset = apply_overrides(preset, options)
     preset = preset_from_dict(preset_to_dict(preset), source="command line")  # validates overrides
-    import torch  # noqa: F401 - loaded here, after the cheap checks above
+    import torch  # loaded here, after the cheap checks above
 
+    from tui_nn.devices import training_threads
     from tui_nn.training import Trainer
+
+    threads = training_threads()  # as in the app's trainer (benchmarks/train_threads.py)
+    if threads is not None:
+        torch.set_num_threads(threads)
 
     reporter: Reporter | None = None
 
@@ -68,7 +115,12 @@ def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
         if reporter is not None:
             reporter.event(event)
 
+    def should_stop() -> bool:
+        return stop.requested() or (reporter is not None and reporter.output_closed)
+
     trainer = Trainer(preset, on_event=on_event, on_epoch_end=session.epoch_ended)
+    if trainer.dataset.note is not None:  # what the loader guessed or chose
+        _say(f"tui-nn: {trainer.dataset.note}")
     if stop.signal_name is not None:  # while loading: nothing trained, no folder written
         if options.resume is None:
             note = "before training began; nothing was saved"
@@ -77,40 +129,54 @@ def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
                 f"before training resumed; run {session.path.name} is as it was: "
                 f"resume with `{session.resume_command}`"
             )
-        print(f"tui-nn: stopped by {stop.signal_name} {note}", file=sys.stderr)
+        _say(f"tui-nn: stopped by {stop.signal_name} {note}")
         return _signal_exit_status(stop.signal_name)
     session.start(trainer)  # a resumed run's checkpoint is restored into the trainer here
     reporter = Reporter(json_lines=options.json, epochs=preset.train.epochs)
     with session:  # an exception (a second signal) records "interrupted" or "failed"
         try:
-            trainer.run(should_pause=stop.requested)
+            trainer.run(should_pause=should_stop)
         finally:
             reporter.close()
-        if not trainer.finished:  # paused: only a signal pauses this run
-            signal_name = stop.signal_name or "a signal"
-            session.stop(trainer, f"stopped by {signal_name}")
+        if not trainer.finished:  # paused: only a signal or a closed output pauses this run
+            if stop.signal_name is None and reporter.output_closed:
+                cause, code = "its output was closed", EXIT_OUTPUT_CLOSED
+            else:
+                signal_name = stop.signal_name or "a signal"
+                cause, code = f"stopped by {signal_name}", _signal_exit_status(signal_name)
+            session.stop(trainer, cause)
             where = f"at epoch {trainer.state.epoch}, step {trainer.state.step}"
             if session.resumable:
                 note = f"resume with `{session.resume_command}`"
             else:
                 note = "no checkpoint was saved, so there is nothing to resume"
-            print(f"tui-nn: stopped by {signal_name} {where}; {note}", file=sys.stderr)
-            return _signal_exit_status(signal_name)
+            _say(f"tui-nn: {cause} {where}; {note}")
+            return code
         # Finished, even if a signal came as it did: a complete run is reported as one.
         summary = session.finish(trainer)
     reporter.summary(summary)
     if not options.json:
-        print(f"  run folder: {session.path}")
-    return 0
+        reporter.line(f"  run folder: {session.path}")
+    if reporter.output_closed:
+        return EXIT_OUTPUT_CLOSED
+    return END_STATUSES.get(summary.status, 0)
+
+
+def _say(message: str) -> None:
+    """A line on stderr, unless stderr is gone too (a hung-up terminal): the run is saved."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 def _signal_exit_status(signal_name: str) -> int:
-    return 130 if signal_name == "SIGINT" else 143
+    return {"SIGINT": 130, "SIGHUP": 129}.get(signal_name, 143)
 
 
 class _StopSignals:
-    """SIGINT and SIGTERM ask the run to stop at the next check, so it can save a checkpoint;
-    a second one stops at once (KeyboardInterrupt)."""
+    """SIGINT, SIGTERM and SIGHUP (the terminal hung up) ask the run to stop at the next check,
+    so it can save a checkpoint; a second one stops at once (KeyboardInterrupt)."""
 
     def __init__(self) -> None:
         self.signal_name: str | None = None
@@ -123,13 +189,15 @@ class _StopSignals:
         import signal
 
         if self.signal_name is not None:  # a second signal: stop now
+            if signum == signal.SIGHUP:
+                return  # a hang-up comes from the kernel and the shell alike: not a second ask
             raise KeyboardInterrupt
         self.signal_name = signal.Signals(signum).name
 
     def __enter__(self) -> _StopSignals:
         import signal
 
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self._previous[signum] = signal.signal(signum, self._handle)
         return self
 

@@ -5,6 +5,7 @@
                run.json                what `tui-nn runs` lists: preset, status, epochs, best metric
                checkpoint.safetensors  the latest checkpoint (replaced atomically)
                model.safetensors       the weights when the run last closed (torch's names)
+               trainer.lock            held by the run's trainer while it trains (one at a time)
 
 `<runs>` is `platformdirs.user_data_path("tui-nn") / "runs"` unless `--out DIR` names the folder.
 
@@ -13,6 +14,7 @@
 - `folder`: `RunFolder`, the files of one folder, each written atomically
 - `listing`: reading folders: `list_runs`, `resolve_run`, `read_run_info`, `pid_alive`
 - `live`: runs a trainer process still serves (`tui-nn attach`, the runs screen)
+- `lock`: one trainer per run folder (`RunLock`, a `flock` no crash leaves stale)
 
 Nothing here imports torch at import time.
 """

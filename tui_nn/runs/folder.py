@@ -43,26 +43,8 @@ class RunFolder:
 
     @classmethod
     def create(cls, preset: Preset, root: Path | None = None) -> RunFolder:
-        """A new folder named by the time and the preset, under `root` (the user's runs folder);
-        made here, so that two runs started in the same second never share one."""
-        from tui_nn.presets import slugify
-
-        root = runs_root() if root is None else Path(root)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = f"{stamp}-{slugify(preset.name)}"
-        name, counter = base, 1
-        while True:
-            try:
-                (root / name).mkdir(parents=True)
-            except FileExistsError:
-                counter += 1
-                name = f"{base}-{counter}"
-                continue
-            except OSError as error:
-                raise TuiNnError(
-                    f"cannot make a run folder in {root}: {error.strerror or error}"
-                ) from None
-            return cls(root / name)
+        """A new folder named by the time and the preset, under `root` (the user's runs folder)."""
+        return cls(make_folder(preset, root))
 
     @property
     def checkpoint_path(self) -> Path:
@@ -123,3 +105,26 @@ class RunFolder:
             raise TuiNnError(
                 f"cannot write to the run folder {self.path}: {error.strerror or error}"
             ) from None
+
+
+def make_folder(preset: Preset, root: Path | None = None) -> Path:
+    """Make a new, empty run folder named by the time and the preset under `root` (the user's
+    runs folder), so that two runs started in the same second never share one."""
+    from tui_nn.presets import slugify
+
+    root = runs_root() if root is None else Path(root)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{slugify(preset.name)}"
+    name, counter = base, 1
+    while True:
+        try:
+            (root / name).mkdir(parents=True)
+        except FileExistsError:
+            counter += 1
+            name = f"{base}-{counter}"
+            continue
+        except OSError as error:
+            raise TuiNnError(
+                f"cannot make a run folder in {root}: {error.strerror or error}"
+            ) from None
+        return root / name

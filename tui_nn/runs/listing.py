@@ -58,28 +58,38 @@ class RunSummary:
     id: str
     path: Path
     preset: str
-    status: str
+    status: str  # run.json's; "interrupted" for a run whose trainer is gone, "damaged" for none
     epochs: int
     best_test_acc: float | None
     started: str
+    problem: str = ""  # a damaged folder: why it is no run (run.json missing or unreadable)
+    pid: int | None = None  # a live run: its trainer's process
+    headless: bool = False  # a live run trained by `tui-nn train` (no app can attach to it)
+
+    @property
+    def damaged(self) -> bool:
+        return self.status == "damaged"
 
 
 def list_runs(root: Path | None = None) -> list[RunSummary]:
-    """Runs, newest first; folders whose run.json cannot be read are listed as damaged."""
+    """Runs, newest first; folders whose run.json cannot be read are listed as damaged, with
+    the reason in `problem`. Hidden folders (a name starting with ".") are no runs."""
     root = runs_root() if root is None else Path(root)
     if not root.is_dir():
         return []
     runs = []
     for folder in sorted(root.iterdir(), reverse=True):
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.name.startswith("."):
             continue
         try:
             info = read_run_info(folder)
-        except TuiNnError:
-            runs.append(RunSummary(folder.name, folder, "?", "damaged", 0, None, ""))
+        except TuiNnError as error:
+            runs.append(RunSummary(folder.name, folder, "?", "damaged", 0, None, "", str(error)))
             continue
         status = info.get("status", "?")
-        if status == "running" and not pid_alive(info.get("pid")):
+        pid = info.get("pid")
+        live = status in ("running", "paused") and pid_alive(pid)
+        if status == "running" and not live:
             status = "interrupted"
         best = info.get("best_test_acc")
         runs.append(
@@ -91,19 +101,34 @@ def list_runs(root: Path | None = None) -> list[RunSummary]:
                 int(info.get("epochs", 0) or 0),
                 float(best) if isinstance(best, int | float) else None,
                 str(info.get("started", "")),
+                pid=pid if live and isinstance(pid, int) else None,
+                headless=live and is_headless(info),
             )
         )
     return runs
 
 
+def is_headless(info: dict[str, Any]) -> bool:
+    """Whether run.json names a `tui-nn train` run (older folders: one without a socket)."""
+    headless = info.get("headless")
+    if isinstance(headless, bool):
+        return headless
+    return not info.get("socket")
+
+
 def resolve_run(name: str | None, root: Path | None = None) -> Path:
-    """A run folder from its id, a path, or the newest run when `name` is None or "latest"."""
+    """A run folder from its id, a path, or the newest run when `name` is None or "latest"
+    (damaged folders are skipped: they are no runs)."""
     root = runs_root() if root is None else Path(root)
     if name is None or name == "latest":
-        runs = list_runs(root)
+        listed = list_runs(root)
+        runs = [run for run in listed if not run.damaged]
         if not runs:
+            damaged = (
+                f" (only damaged folders: {', '.join(run.id for run in listed)})" if listed else ""
+            )
             raise TuiNnError(
-                f"there are no runs in {root} yet: train one with `tui-nn train PRESET`"
+                f"there are no runs in {root} yet{damaged}: train one with `tui-nn train PRESET`"
             )
         return runs[0].path
     for candidate in (Path(name).expanduser(), root / name):

@@ -15,6 +15,7 @@ from typing import Any
 from tui_nn.errors import TuiNnError
 from tui_nn.runs.listing import (
     has_checkpoint,
+    is_headless,
     list_runs,
     pid_alive,
     read_run_info,
@@ -65,22 +66,34 @@ def describe_runs(root: Path | None = None, limit: int = LISTED_RUNS) -> str:
 
 def find_live_run(name: str | None = None, root: Path | None = None) -> LiveRun:
     """The run `tui-nn attach [RUN]` reconnects to: RUN (an id or a folder), or the newest run
-    training in the background. Raises `TuiNnError` with a one-line reason otherwise."""
+    training in the background. Raises `TuiNnError` with a one-line reason otherwise (a run
+    that a headless `tui-nn train` trains is named, with its pid, as one no app can attach to)."""
     if name is None:
+        headless = None
         for run in list_runs(root):
             if run.status != "running":
                 continue
             live = live_run(run.path)
             if live is not None and live.status == "running":
                 return live
+            if run.headless and headless is None:
+                headless = run
+        if headless is not None:
+            raise TuiNnError(
+                f"no run is training in an app's trainer; {_headless_note(headless.id, headless.pid)}"
+            )
         raise TuiNnError(f"no run is training in the background; {describe_runs(root)}")
     path = resolve_run(name, root)
     live = live_run(path)
     if live is None:
         try:
-            status = str(read_run_info(path).get("status", "?"))
+            info = read_run_info(path)
+            status = str(info.get("status", "?"))
         except TuiNnError:
-            status = "damaged"
+            info, status = {}, "damaged"
+        pid = info.get("pid")
+        if status == "running" and is_headless(info) and pid_alive(pid):
+            raise TuiNnError(_headless_note(path.name, pid))
         if status == "running":
             status = "interrupted: its trainer is gone"
         hint = (
@@ -95,3 +108,12 @@ def find_live_run(name: str | None = None, root: Path | None = None) -> LiveRun:
             "quit that app with `keep running` to attach here"
         )
     return live
+
+
+def _headless_note(run_id: str, pid: object) -> str:
+    """Why a headless run cannot be attached to, and what can be done instead."""
+    return (
+        f"run {run_id} is training headless in `tui-nn train` (pid {pid}), which no app can "
+        f"attach to: follow its metrics.jsonl, or stop it with `kill -TERM {pid}` (it saves a "
+        "checkpoint) and continue it from the app's runs screen"
+    )

@@ -17,7 +17,9 @@ from torch import nn
 from tui_nn.training.evaluation import Evaluation
 
 __all__ = [
+    "BLOW_UP_FACTOR",
     "Stop",
+    "blew_up",
     "budget_stop",
     "diverged",
     "frozen_stop",
@@ -120,6 +122,26 @@ def diverged(loss: float, step: int, learning_rate: float) -> Stop:
         "diverged",
         f"diverged at step {step}: the loss became {loss} (not finite); "
         f"try a smaller learning rate than {learning_rate:g}",
+        converged=False,
+    )
+
+
+BLOW_UP_FACTOR = 100.0  # a training loss this many times its start (and over 1 above it) blew up
+
+
+def blew_up(loss: float, start_loss: float, epoch: int, learning_rate: float) -> Stop | None:
+    """The training loss at an evaluation is finite but far above the loss the run started
+    from (its first step's): over `BLOW_UP_FACTOR` times it and more than 1 above it. Too large
+    a step overshoots every time; the weights grow and the loss with them, long before it is
+    NaN. A healthy run never climbs that far above where it began (the margin of 1 keeps a run
+    that started near a loss of 0 from counting a small rise)."""
+    if not (loss > BLOW_UP_FACTOR * start_loss and loss - start_loss > 1.0):
+        return None
+    times = f"{loss / start_loss:.3g} times" if start_loss > 0 else "far above"
+    return Stop(
+        "diverged",
+        f"diverged by epoch {epoch}: the training loss {loss:.3g} is {times} its start "
+        f"{start_loss:.3g}; try a smaller learning rate than {learning_rate:g}",
         converged=False,
     )
 

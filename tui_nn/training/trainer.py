@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from tui_nn.data import Dataset, load_dataset, split_indices
+from tui_nn.data import Dataset, load_dataset
+from tui_nn.data.scaling import InputScaling, fill_missing, fit_scaling
 from tui_nn.devices import resolve_device
 from tui_nn.errors import TrainingError
 from tui_nn.model import TaskHead, build_head, build_network
-from tui_nn.spec import Preset
+from tui_nn.spec import Preset, standardizes
 from tui_nn.trainer.protocol import EvalPoint, LayerWeights, Metrics, Status, StopMark, Summary
 from tui_nn.training.batch_order import BatchOrder
 from tui_nn.training.evaluation import Evaluation, evaluate
 from tui_nn.training.metrics_window import MetricsWindow
-from tui_nn.training.stop_rules import Stop, diverged, frozen_stop
+from tui_nn.training.stop_rules import Stop, blew_up, diverged, frozen_stop
 from tui_nn.training.strategies import EpochProgress, learning_rule, make_optimizer
 
 __all__ = ["EventSink", "RunState", "Trainer", "release_device_memory"]
@@ -80,13 +81,24 @@ class Trainer:
             dataset if dataset is not None else load_dataset(preset.data, preset.train.seed)
         )
         split_seed = preset.data.seed if preset.data.seed is not None else preset.train.seed
-        train_idx, test_idx = split_indices(
-            len(self.dataset), preset.data.test_fraction, split_seed
+        # Membership comes from the seed (or the data's official test part); the order stays
+        # the data's own (truth-table order).
+        self.train_idx, self.test_idx = self.dataset.split(preset.data.test_fraction, split_seed)
+        # The raw inputs; `dataset.x` has its missing values filled in, `x_train` and `x_test`
+        # are also standardised: what the network sees (`scale_inputs`).
+        self.raw_x = self.dataset.x
+        self.scaling = fit_scaling(
+            self.raw_x[self.train_idx],
+            fill=preset.data.missing == "mean",
+            scale=standardizes(preset.data),
+            input_names=self.dataset.input_names,
         )
-        # Membership comes from the seed; the order stays the data's own (truth-table order).
-        self.train_idx, self.test_idx = train_idx.sort().values, test_idx.sort().values
-        self.x_train = self.dataset.x[self.train_idx].to(self.device)
-        self.x_test = self.dataset.x[self.test_idx].to(self.device)
+        if self.scaling is not None and self.scaling.fill is not None:
+            self.dataset = dataclasses.replace(
+                self.dataset, x=fill_missing(self.raw_x, self.scaling.fill)
+            )
+        self.x_train = self.scale_inputs(self.dataset.x[self.train_idx]).to(self.device)
+        self.x_test = self.scale_inputs(self.dataset.x[self.test_idx]).to(self.device)
         self.y_train = self.dataset.y[self.train_idx].to(self.device)
         self.y_test = self.dataset.y[self.test_idx].to(self.device)
         self.n_train = len(self.train_idx)
@@ -114,6 +126,26 @@ class Trainer:
         self.window = MetricsWindow(self.device)
         self._last_eval_epoch = -1
         self._pending_evals: list[EvalPoint] = []  # evaluations since the last event
+        self._first_loss: torch.Tensor | None = None  # the first step's, read at an evaluation
+        self._start_loss: float | None = None
+
+    def scale_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw inputs (missing values filled in) as the network takes them: standardised when
+        the preset says so, with the training split's statistics."""
+        return x if self.scaling is None else self.scaling.apply(x)
+
+    def restore_scaling(self, scaling: InputScaling) -> None:
+        """Scale the inputs with a checkpoint's statistics (those the run was trained with)."""
+        if self.scaling is None or scaling.kinds() != self.scaling.kinds():
+            raise TrainingError("the checkpoint's input scaling does not fit this preset")
+        self.scaling = scaling
+        if scaling.fill is not None:
+            self.dataset = dataclasses.replace(
+                self.dataset, x=fill_missing(self.raw_x, scaling.fill)
+            )
+        with torch.no_grad():  # in place: the learning rule holds these tensors
+            self.x_train.copy_(self.scale_inputs(self.dataset.x[self.train_idx]))
+            self.x_test.copy_(self.scale_inputs(self.dataset.x[self.test_idx]))
 
     def make_optimizer(self) -> torch.optim.Optimizer | None:
         """The preset's optimizer for the network's trainable parameters (None: all frozen)."""
@@ -152,6 +184,19 @@ class Trainer:
         return self.preset.train.learning_rate
 
     @property
+    def start_loss(self) -> float | None:
+        """The loss of the run's first step, before any update (None before it, and for the
+        perceptron rule): the blow-up rule's reference, kept in checkpoints. Read from the
+        device once, when first asked (at an evaluation, which waits for the device anyway)."""
+        if self._start_loss is None and self._first_loss is not None:
+            self._start_loss, self._first_loss = float(self._first_loss), None
+        return self._start_loss
+
+    @start_loss.setter
+    def start_loss(self, value: float | None) -> None:
+        self._start_loss, self._first_loss = value, None
+
+    @property
     def finished(self) -> bool:
         return self.state.status in ("done", "diverged", "failed")
 
@@ -186,6 +231,7 @@ class Trainer:
                         )
                     target.copy_(value.to(target.device))
         self.rule.weights_changed()
+        self.start_loss = None  # hand-set weights: the next step's loss is where it starts
         self.state.status = "paused" if self.state.status == "done" else self.state.status
 
     # -- stepping ---------------------------------------------------------------------------
@@ -255,6 +301,8 @@ class Trainer:
 
     def _step(self) -> None:
         samples, loss = self.rule.step()
+        if loss is not None and self._first_loss is None and self._start_loss is None:
+            self._first_loss = loss.detach()
         state = self.state
         state.step += 1
         state.samples += samples
@@ -306,9 +354,23 @@ class Trainer:
         if not math.isfinite(result.train_loss):
             self._diverge(result.train_loss)
             return
+        if self._check_blow_up(result.train_loss):
+            return
         stop = self.rule.stop_rule(result, state, self.preset.train)
         if stop is not None:
             self._stop(stop)
+
+    def _check_blow_up(self, train_loss: float) -> bool:
+        """Stop as diverged when the (finite) training loss blew up from the run's start."""
+        start = self.start_loss
+        if start is None or not math.isfinite(start):
+            return False
+        blown = blew_up(train_loss, start, self.state.epoch, self.learning_rate)
+        if blown is None:
+            return False
+        self._stop(blown, "diverged")
+        self.window.drop_losses()
+        return True
 
     def _evaluate_frozen(self) -> None:
         self._evaluate_and_check()
@@ -354,6 +416,8 @@ class Trainer:
         train_loss = window.mean_loss()  # on a GPU: the one read-back of this window's losses
         if train_loss is not None and not math.isfinite(train_loss):
             self._diverge(train_loss)
+        elif train_loss is not None and not self.finished:
+            self._check_blow_up(train_loss)  # between evaluations too: ~10 times a second
         if state.status == "diverged":
             train_loss = None
         evals, self._pending_evals = self._pending_evals, []
