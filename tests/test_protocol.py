@@ -202,6 +202,12 @@ def test_the_real_trainer_answers_every_command_with_events_that_decode() -> Non
         seen += trainer.until(p.State, status="idle", epoch=0)
         trainer.send(p.Resume(run.path))
         seen += trainer.until(p.RunOpened, path=run.path)
+        trainer.send(p.WatchBackprop(0))  # a perceptron: a Backprop without a result, and why
+        seen += trainer.until(p.Backprop, result=None)
+        trainer.send(p.Load(preset_to_dict(load_named("backprop"))))
+        trainer.send(p.BackpropStep(1))
+        seen += trainer.until(p.Backprop, step=1)
+        trainer.send(p.WatchBackprop(None))
         trainer.send(p.Quit())
         seen += list(trainer.events())
         assert trainer.process.wait(timeout=10) == 0

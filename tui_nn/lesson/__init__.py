@@ -10,7 +10,8 @@ outputs, predictions). Modules:
 - `decision_map`: the output over the 2-D input square as shaded cells, points and the line;
 - `confusion`: the confusion matrix, per-class and overall accuracy;
 - `network_stats`: weights as glyphs by sign and size, per-layer statistics;
-- `digits_render`: 8x8 / 28x28 images as terminal text, grids of "true/pred" labels.
+- `digits_render`: 8x8 / 28x28 images as terminal text, grids of "true/pred" labels;
+- `backprop`, `backprop_text`: one sample's backpropagation as numbers, and as lecture text.
 """
 
 from tui_nn.lesson.confusion import (

@@ -11,24 +11,24 @@ reader thread per connected app decodes its commands into the inbox; one thread 
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import queue
-import signal
-import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui_nn.errors import TuiNnError
 from tui_nn.trainer import protocol
-from tui_nn.trainer.connection import AppConnection, listen
+from tui_nn.trainer.backprop_watch import BackpropWatch
+from tui_nn.trainer.connection import AppConnection
+from tui_nn.trainer.inbox import Attached as _Attached
+from tui_nn.trainer.inbox import Gone as _Gone
+from tui_nn.trainer.inbox import Inbox
+from tui_nn.trainer.inbox import Wake as _Wake
 from tui_nn.trainer.protocol import (
     PROTOCOL_VERSION,
-    Command,
+    BackpropStep,
     DeviceInfo,
     Event,
     Load,
@@ -43,6 +43,7 @@ from tui_nn.trainer.protocol import (
     Start,
     State,
     TrainEpoch,
+    WatchBackprop,
 )
 
 if TYPE_CHECKING:  # both import torch, which loads once the trainer is up (see `serve`)
@@ -52,26 +53,6 @@ if TYPE_CHECKING:  # both import torch, which loads once the trainer is up (see 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 CHECKPOINT_INTERVAL_S = 30.0
 FIRST_ATTACH_S = 60.0  # a socket trainer whose app never connects ends after this
-
-
-@dataclass(frozen=True)
-class _Attached:
-    """An app connected: welcome it before any of its commands."""
-
-
-@dataclass(frozen=True)
-class _Gone:
-    """An app's connection ended."""
-
-    connection: AppConnection
-
-
-@dataclass(frozen=True)
-class _Wake:
-    """A signal asked the trainer to stop: wakes the main loop when it is idle."""
-
-
-Inbox = Command | _Attached | _Gone | _Wake
 
 
 class TrainerServer:
@@ -93,6 +74,7 @@ class TrainerServer:
         self._devices: list[DeviceInfo] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
+        self._backprop = BackpropWatch(self.send)  # the Backprop view's sample, if watched
         self._run_folder: RunSession | None = None  # the run in progress, made at its first start
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._ever_attached = False
@@ -232,6 +214,12 @@ class TrainerServer:
                 self._require_trainer().set_weights(layers)
                 self._send_state()
                 self._send_snapshot()
+            case WatchBackprop(sample=sample):
+                self._backprop.watch(sample, self._trainer)
+            case BackpropStep(sample=sample):
+                self._backprop.step(self._require_trainer(), sample)
+                self._send_state()
+                self._send_snapshot()  # the Backprop and, for the other views, a snapshot
             case _Wake() | Quit():
                 pass
 
@@ -246,9 +234,14 @@ class TrainerServer:
 
     def _resume(self, path: str) -> None:
         """Load a run folder's preset and last checkpoint; `start` then continues that run."""
+        from pathlib import Path
+
         from tui_nn.presets import load_preset, preset_to_dict
         from tui_nn.runs import RunSession
 
+        current = self._run_folder
+        if current is not None and current.path.resolve() == Path(path).expanduser().resolve():
+            self._close_run("stopped")  # its own run, continued: free the folder's lock first
         session = RunSession.resume(
             path, socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S
         )
@@ -360,6 +353,8 @@ class TrainerServer:
             return True
         if self._views and time.monotonic() >= self._next_snapshot:
             self._send_snapshot()
+        elif self._backprop.due():
+            self._backprop.send(self._trainer)
         while True:
             try:
                 command = self._inbox.get_nowait()
@@ -377,6 +372,8 @@ class TrainerServer:
                     self._on_gone(command)  # the run outlives its app; `tui-nn attach` finds it
                 case SetViews(enabled=enabled):
                     self._views = enabled
+                case WatchBackprop(sample=sample):
+                    self._backprop.watch(sample, self._trainer)
                 case Pause():
                     return True
                 case _:
@@ -384,6 +381,7 @@ class TrainerServer:
                     return True
 
     def _send_snapshot(self) -> None:
+        self._backprop.send(self._trainer)  # nothing unless the Backprop view watches a sample
         if not self._views or self._trainer is None:
             return
         from tui_nn.snapshot import take_snapshot
@@ -409,34 +407,7 @@ class TrainerServer:
         )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tui_nn.trainer.server")
-    parser.add_argument("--socket", help="serve apps on this Unix socket instead of stdin/stdout")
-    args = parser.parse_args(argv)
-    if args.socket:
-        server = TrainerServer(detachable=True, socket_path=args.socket)
-        listen(args.socket, server.connect)
-    else:
-        # Events own the real stdout; anything else printed goes to stderr and cannot corrupt them.
-        events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
-        sys.stdout = sys.stderr
-        server = TrainerServer(AppConnection(sys.stdin, events))
-
-    def request_stop(signum: int, frame: Any) -> None:
-        server.request_stop()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal must not end a run
-    try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if args.socket:
-            with contextlib.suppress(OSError):
-                os.unlink(args.socket)
-
-
 if __name__ == "__main__":
+    from tui_nn.trainer.server_main import main
+
     main()
