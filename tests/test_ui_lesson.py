@@ -32,6 +32,7 @@ from tui_nn.presets import load_named, preset_from_dict, preset_to_dict, resolve
 from tui_nn.spec import Preset
 from tui_nn.trainer import protocol as p
 from tui_nn.ui.app import TuiNnApp
+from tui_nn.ui.lesson.backprop import BackpropView
 from tui_nn.ui.lesson.code import CodeScreen
 from tui_nn.ui.lesson.curve import CurveView
 from tui_nn.ui.lesson.digits import DigitsView
@@ -48,6 +49,7 @@ VIEWS: dict[str, type[Widget]] = {
     "lesson-rule": RuleView,
     "lesson-map": MapView,
     "lesson-net": NetView,
+    "lesson-backprop": BackpropView,
     "lesson-digits": DigitsView,
     "lesson-curve": CurveView,
 }
@@ -474,7 +476,14 @@ async def test_decision_map_shows_points_and_the_perceptron_line(host: HostMaker
         assert "█" in drawn_map and " " in drawn_map  # both classes have an area
         legend = text_of(app, "#map-legend")
         assert "w = (1, 1), b = -1.5" in legend
-        assert "Sunny -0.25..1.25 across" in legend
+        assert "Sunny across, Dry up" in legend
+        assert "o t = -1  x t = 1" in legend  # the targets as the truth table shows them
+        assert "sign(0) = -1" in legend
+        # the axes: the input names and the ranges of the map
+        lines = drawn_map.splitlines()
+        assert lines[0].strip() == "Dry ↑"
+        assert lines[1].startswith(" 1.25┌") and lines[-2].startswith("-0.25└")
+        assert lines[-1].split() == ["-0.25", "Sunny", "→", "1.25"]
         assert "epoch 0" in legend
         # the (1, 1) point lies in the class-1 area, the (0, 0) point in class 0
         top = [line for line in drawn_map.splitlines() if "x" in line][0]
@@ -543,7 +552,7 @@ async def test_digits_view_confusion_matrix_from_a_known_prediction(host: HostMa
     async with app.run_test(size=(100, 40)) as pilot:
         pane = await open_lesson(pilot)
         assert pane.data is not None
-        assert pane.data.views() == ["lesson-net", "lesson-digits"]
+        assert pane.data.views() == ["lesson-net", "lesson-backprop", "lesson-digits"]
         await show_view(
             pilot,
             pane,

@@ -216,3 +216,50 @@ def test_digits_120x40(snap_compare: Any) -> None:
         terminal_size=(120, 40),
         run_before=lesson_view(digits_events(), "lesson-digits", digits_drawn),
     )
+
+
+# -- backprop ----------------------------------------------------------------------------------
+
+
+def backprop_events() -> list[p.Event]:
+    """The backprop preset at its initial weights, and training sample 1's backpropagation (the
+    real computation: it is deterministic on the CPU)."""
+    from tui_nn.training import Trainer
+    from tui_nn.training.backprop import backprop_trainer
+
+    preset = load_named("backprop")
+    result = backprop_trainer(Trainer(preset), 1)
+    layers = [(layer.W, layer.b, layer.activation) for layer in result.layers]
+    return [
+        logic_loaded(preset, name="backprop"),
+        state("idle"),
+        p.Backprop(0, 0, result),
+        logic_snapshot(layers, loss="mse", kind="mlp", epoch=0),
+    ]
+
+
+def backprop_drawn(app: App[Any]) -> bool:
+    return "sample 1 of 4" in text_of(app, "#backprop-title")
+
+
+def backprop_view() -> Callable[[Pilot[Any]], Awaitable[None]]:
+    shown = lesson_view(backprop_events(), "lesson-backprop", lambda app: True)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        from tui_nn.ui.lesson.backprop import BackpropView
+
+        await shown(pilot)
+        view = pilot.app.query_one(BackpropView)
+        view.sample = 1  # the event's sample, as after "." once
+        view.show()
+        await wait_steady(pilot, lambda: backprop_drawn(pilot.app), "the backprop view")
+
+    return run_before
+
+
+def test_backprop_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app("backprop"), terminal_size=(80, 24), run_before=backprop_view())
+
+
+def test_backprop_120x40(snap_compare: Any) -> None:
+    assert snap_compare(make_app("backprop"), terminal_size=(120, 40), run_before=backprop_view())

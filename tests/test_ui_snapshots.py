@@ -8,16 +8,19 @@ them (tests/__snapshots__/test_ui_snapshots/*.svg) before committing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 from support import wait_steady
+from textual.widgets import Static
 
-from tui_nn.presets import load_named, resolve_preset
+from tui_nn.presets import load_named, resolve_preset, save_preset, user_presets_dir
 from tui_nn.trainer import protocol as p
 from tui_nn.ui.app import TuiNnApp
 from tui_nn.ui.panes.network import NetworkPane
 from tui_nn.ui.panes.plots import PlotsPane
+from tui_nn.ui.panes.presets import PresetsPane
 
 DEVICES = [p.DeviceInfo(name="cpu", description="CPU (2 threads)", memory_bytes=None)]
 STEPS_PER_EPOCH = 14  # 210 training samples, batches of 16
@@ -111,3 +114,18 @@ def test_training_tab_ascii_plots_80x24(snap_compare):
         await drawn(pilot)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=training)
+
+
+def test_presets_pane_80x24(snap_compare):
+    """Every built-in preset on a line of its own, a user's marked, the highlighted one's
+    description under the list (nand is loaded: highlighted)."""
+    folder = user_presets_dir()
+    folder.mkdir(parents=True)
+    mine = dataclasses.replace(load_named("xor"), name="My XOR", description="My own XOR.")
+    save_preset(mine, folder / "my-xor.toml")
+
+    async def presets(pilot) -> None:
+        about = pilot.app.query_one(PresetsPane).query_one("#preset-about", Static)
+        await wait_steady(pilot, lambda: "NAND" in str(about.render()), "the description")
+
+    assert snap_compare(make_app("nand"), terminal_size=(80, 24), run_before=presets)

@@ -48,8 +48,9 @@ def _sample_rows(x: torch.Tensor, labels: torch.Tensor, limit: int) -> list[list
 def data_overview(trainer: Trainer) -> DataOverview:
     data = trainer.dataset
     overview: DataOverview = {"set": data.name, "class_names": data.class_names}
-    x_cpu, y_cpu = trainer.x_train.cpu(), trainer.y_train.cpu()
-    xt_cpu, yt_cpu = trainer.x_test.cpu(), trainer.y_test.cpu()
+    # The points in the data's own units (the network may see them standardised).
+    x_cpu, y_cpu = data.x[trainer.train_idx], trainer.y_train.cpu()
+    xt_cpu, yt_cpu = data.x[trainer.test_idx], trainer.y_test.cpu()
     if data.n_features == 2:
         overview["bounds"] = _bounds(data.x)
         overview["points"] = {
@@ -117,7 +118,8 @@ def _grid(bounds: list[list[float]], device: torch.device) -> torch.Tensor:
 
 
 def _class_one_score(trainer: Trainer, points: torch.Tensor) -> torch.Tensor:
-    """A 0..1 score of class 1 for each point (two-class data), whatever the output encoding."""
+    """A 0..1 score of class 1 for each point (two-class data, inputs as the network takes
+    them), whatever the output encoding."""
     out: torch.Tensor = trainer.network(points)
     if out.shape[1] > 1:
         return torch.softmax(trainer.head.train_net(points), dim=1)[:, 1]
@@ -129,7 +131,7 @@ def _class_one_score(trainer: Trainer, points: torch.Tensor) -> torch.Tensor:
 
 def _decision_map(trainer: Trainer, layers: list[tuple[torch.nn.Linear, str]]) -> DecisionMap:
     bounds = _bounds(trainer.dataset.x)
-    points = _grid(bounds, trainer.device)
+    points = trainer.scale_inputs(_grid(bounds, trainer.device))  # the grid in the data's units
     result: DecisionMap = {"rows": GRID_ROWS, "cols": GRID_COLS, "bounds": bounds}
     if trainer.dataset.n_classes == 2:
         result["values"] = _rounded_rows(_class_one_score(trainer, points))
@@ -149,7 +151,7 @@ def _rounded_rows(values: torch.Tensor) -> list[list[float]]:
 def _curve(trainer: Trainer) -> Curve:
     ((low, high),) = _bounds(trainer.dataset.x)
     xs = torch.linspace(low, high, CURVE_POINTS, device=trainer.device).reshape(-1, 1)
-    ys = trainer.network(xs)[:, 0]
+    ys = trainer.network(trainer.scale_inputs(xs))[:, 0]
     return {"x": [round(v, 4) for v in xs[:, 0].tolist()], "y": [round(v, 4) for v in ys.tolist()]}
 
 

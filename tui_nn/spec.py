@@ -30,7 +30,13 @@ MODEL_KINDS = ("mlp", "perceptron")
 PERCEPTRON_ACTIVATIONS = ("step", "sign")  # the activations a perceptron (kind "perceptron") takes
 LOGIC_SETS = ("and", "or", "nand", "nor", "xor", "xnor", "not", "sprinkler")
 SYNTHETIC_SETS = ("circle", "gaussian", "xor-cloud", "spiral")
-DATA_SETS = LOGIC_SETS + SYNTHETIC_SETS + ("sine", "digits", "mnist", "csv")
+IDX_SETS = ("mnist", "fashion-mnist")  # images and labels in MNIST's IDX files, in a folder
+DATA_SETS = LOGIC_SETS + SYNTHETIC_SETS + ("sine", "digits", *IDX_SETS, "csv")
+PATH_SETS = (*IDX_SETS, "csv")  # the sets read from data.path (or --data); the others take none
+CSV_SEPARATORS = (",", ";", "\t", "|", " ")  # " ": runs of spaces or tabs (aligned columns)
+CSV_DECIMALS = (".", ",")
+CSV_MISSING = ("error", "drop", "mean")  # what a missing feature value does
+TASKS = ("classification", "regression")
 # Sets whose samples are drawn with noise; the UI offers the noise field only for these.
 NOISY_SETS = SYNTHETIC_SETS + ("sine",)
 
@@ -42,8 +48,23 @@ class DataSpec:
     samples: int | None = None  # sample count (synthetic sets) or a cap (digits, mnist, csv)
     noise: float | None = None  # noise level of synthetic sets
     seed: int | None = None  # data seed; the train seed when absent
-    path: str | None = None  # folder (mnist) or file (csv)
-    label_column: str | None = None  # csv: the label column's name or 0-based index; last if absent
+    path: str | None = None  # folder (mnist, fashion-mnist) or file (csv)
+    # csv: the label column, by name (a string) or 0-based index (an integer); the last if absent
+    label_column: str | int | None = None
+    separator: str | None = None  # csv: one of CSV_SEPARATORS; sniffed if absent
+    decimal: str | None = None  # csv: "." or ","; decimal commas are noticed if absent
+    header: bool | None = None  # csv: whether line 1 names the columns; detected if absent
+    drop_columns: list[str | int] | None = None  # csv: names or indices; absent: a pandas index
+    missing: str | None = None  # csv: one of CSV_MISSING; "error" if absent
+    task: str | None = None  # csv: one of TASKS; regression if absent and a label has a fraction
+    # Standardise the inputs with the training split's mean and standard deviation. Absent: on for
+    # csv (columns in any units), off for the built-in sets (already scaled to about -1..1 or 0..1).
+    standardize: bool | None = None
+
+
+def standardizes(spec: DataSpec) -> bool:
+    """Whether the inputs of this data are standardised (see `DataSpec.standardize`)."""
+    return spec.standardize if spec.standardize is not None else spec.set == "csv"
 
 
 @dataclass

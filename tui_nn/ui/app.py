@@ -26,7 +26,7 @@ from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
 from tui_nn.errors import PresetError, TuiNnError
 from tui_nn.presets import load_named, load_preset, resolve_preset
@@ -54,6 +54,8 @@ from .widgets.key_bar import KeyBar
 from .widgets.too_small import TooSmall
 
 E = TypeVar("E", bound=protocol.Event)
+
+RESET_RUN_QUESTION = "Training is running. Reset the weights and start a fresh run?"
 
 
 def _env_flag(name: str) -> bool:
@@ -204,6 +206,9 @@ class TuiNnApp(App[int]):
     def on_trainer_snapshot(self, message: m.TrainerSnapshot) -> None:
         self._receive(message, None)  # for the lesson views only
 
+    def on_trainer_backprop(self, message: m.TrainerBackprop) -> None:
+        self._receive(message, None)  # for the Backprop lesson view only
+
     def on_trainer_summary(self, message: m.TrainerSummary) -> None:
         self._receive(message, self.trainer_view.summary)
 
@@ -290,7 +295,49 @@ class TuiNnApp(App[int]):
         self.editor.with_edits("train", epoch)
 
     def action_reset(self) -> None:
+        if self.link.training:
+            # A run in progress is not thrown away on one key: it trains on while the
+            # question is open; a yes resets it.
+            self.editor.ask_if_run(RESET_RUN_QUESTION, self._reset_now)
+            return
         self.editor.reset()
+
+    async def _reset_now(self) -> None:
+        self.editor.reset()
+
+    async def action_tab(self, tab: str) -> None:
+        """`1`-`4` (or Alt+letter): show a sidebar tab and focus its first field."""
+        if self.screen.is_modal:
+            return
+        if tab == "lesson":
+            await self._mount_lesson()
+            if self.later.lesson is None:
+                return
+        sidebar = self.query_one("#sidebar", TabbedContent)
+        sidebar.active = f"tab-{tab}"
+        pane = self.query_one(f"#tab-{tab}", TabPane)
+        self.call_after_refresh(self._focus_in, pane)
+
+    def _focus_in(self, pane: TabPane) -> None:
+        """Focus the first focusable widget inside `pane` (its list, field or view tabs)."""
+        for widget in pane.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    async def action_leave_field(self) -> None:
+        """Escape in a text field: drop the change not yet applied, leave the field."""
+        focused = self.focused
+        if not isinstance(focused, Input) or self.screen.is_modal:
+            return
+        await self.editor.show(self.editor.committed)  # the field's committed text again
+        sidebar = self.query_one("#sidebar", TabbedContent)
+        if focused in sidebar.query("*"):
+            tabs = sidebar.query_children(Tabs)
+            if tabs:
+                tabs.first().focus()
+                return
+        self.screen.set_focus(None)
 
     def action_log_scale(self) -> None:
         plots = self.query_one(PlotsPane)

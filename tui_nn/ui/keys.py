@@ -1,6 +1,7 @@
 """The app's keys: each binding's description is its key bar label, its tooltip the line of the
 help screen (F1) and the command palette (ctrl+p). Keys that terminals often swallow have a
-second binding (F5 next to space, ctrl+c next to q)."""
+second binding (F5 next to space, ctrl+c next to q). Digits and Alt+letters jump to the sidebar
+tabs; Escape leaves a text field so that these keys work again."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ KEYS: list[BindingType] = [
         priority=True,
     ),
     Binding("n", "one_epoch", "Epoch", tooltip="train one more epoch"),
-    Binding("r", "reset", "Reset", tooltip="reset the weights (a fresh run)"),
+    Binding("r", "reset", "Reset", tooltip="reset the weights (a fresh run; asks while training)"),
     Binding("l", "log_scale", "Log", tooltip="log scale for the loss plot (on/off)"),
     Binding("a", "ascii", "ASCII", tooltip="plain-ASCII plots (on/off)"),
     Binding("v", "lesson", "Lesson", tooltip="the lesson views (on/off)", show=False),
@@ -29,8 +30,21 @@ KEYS: list[BindingType] = [
         tooltip="save the preset to your presets folder",
         priority=True,
     ),
-    Binding("ctrl+o", "open", "Open", tooltip="open a preset file", priority=True),
+    Binding(
+        "ctrl+o", "open", "Open", tooltip="open a preset: a name, a file or a path", priority=True
+    ),
     Binding("ctrl+r", "runs", "Runs", tooltip="runs: open, continue or attach to one"),
+    Binding("1,alt+p", "tab('presets')", "Presets", tooltip="the Presets tab", show=False),
+    Binding("2,alt+n", "tab('network')", "Network", tooltip="the Network tab", show=False),
+    Binding("3,alt+t", "tab('training')", "Training", tooltip="the Training tab", show=False),
+    Binding("4,alt+l", "tab('lesson')", "Lesson tab", tooltip="the Lesson tab", show=False),
+    Binding(
+        "escape",
+        "leave_field",
+        "Leave field",
+        tooltip="leave a field, dropping an unapplied change",
+        show=False,
+    ),
     Binding("f1", "help", "Help", tooltip="this key reference"),
     Binding("q", "quit", "Quit", tooltip="quit (stops training)"),
     Binding("ctrl+c", "quit", "Quit", tooltip="quit (stops training)", show=False, priority=True),

@@ -62,6 +62,10 @@ class TrainerSnapshot(TrainerMessage[protocol.Snapshot]):
     """What the lesson views draw."""
 
 
+class TrainerBackprop(TrainerMessage[protocol.Backprop]):
+    """One sample's backpropagation, for the Backprop lesson view."""
+
+
 class TrainerSummary(TrainerMessage[protocol.Summary]):
     """The end of a run."""
 
@@ -81,6 +85,7 @@ MESSAGES: dict[type[Any], type[TrainerMessage[Any]]] = {
     protocol.State: TrainerState,
     protocol.Metrics: TrainerMetrics,
     protocol.Snapshot: TrainerSnapshot,
+    protocol.Backprop: TrainerBackprop,
     protocol.Summary: TrainerSummary,
     protocol.Error: TrainerError,
     protocol.Exited: TrainerExited,

@@ -20,6 +20,7 @@ VIEWS = (
     ("lesson-rule", "Perceptron rule"),
     ("lesson-map", "Decision map"),
     ("lesson-net", "Network"),
+    ("lesson-backprop", "Backprop"),
     ("lesson-digits", "Digits"),
     ("lesson-curve", "Curve"),
 )
@@ -30,6 +31,7 @@ class LessonData:
     preset: Preset
     loaded: protocol.Loaded | None = None
     snapshot: protocol.Snapshot | None = None
+    backprop: protocol.Backprop | None = None  # only while the Backprop view is shown
     ascii_only: bool = False
 
     # -- the data ------------------------------------------------------------------------
@@ -99,6 +101,8 @@ class LessonData:
         if self.n_features == 2 and not self.has_images:
             shown.append("lesson-map")
         shown.append("lesson-net")
+        if not self.is_perceptron:
+            shown.append("lesson-backprop")
         if self.has_images:
             shown.append("lesson-digits")
         if self.is_regression_1d:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_nn.lesson.truth_table import SIGNED_OUTPUTS
 from tui_nn.trainer import protocol
 
 from . import render
@@ -68,13 +69,29 @@ class MapView(DataView, VerticalScroll):
         n_rows = len(values)
         rows = n_rows
         if self.size.height:
-            rows = max(6, min(n_rows, self.size.height - 2))  # fit the view without scrolling
+            # fit the view without scrolling: the frame and an axis line above and below
+            rows = max(6, min(n_rows, self.size.height - 4))
         dm = render.snapshot_map(
             grid, values, rows=rows, points=points, line=line, ascii_only=ascii_only
         )
-        main.update(render.map_content(dm, ascii_only=ascii_only))
+        names = self._axis_names(data)
+        (x_lo, x_hi), (y_lo, y_hi) = grid["bounds"]
+        main.update(
+            render.with_axes(
+                render.map_content(dm, ascii_only=ascii_only),
+                (names[0], x_lo, x_hi),
+                (names[1], y_lo, y_hi),
+                ascii_only=ascii_only,
+            )
+        )
         legend.update(self._legend(data, snapshot.epoch, grid, all_points, line))
         hidden.update(self._hidden(data, grid, all_points))
+        hidden.display = bool(grid.get("hidden"))  # no empty line under the map to scroll to
+
+    @staticmethod
+    def _axis_names(data: LessonData) -> list[str]:
+        """The data's two input names (Sunny, Dry; x1, x2 when it has none)."""
+        return list(data.input_names) if len(data.input_names) == 2 else ["x1", "x2"]
 
     def _legend(
         self,
@@ -84,18 +101,19 @@ class MapView(DataView, VerticalScroll):
         points: list[list[float]],
         line: tuple[Sequence[float], float] | None,
     ) -> Content:
-        names = data.input_names if len(data.input_names) == 2 else ["x0", "x1"]
-        (x_lo, x_hi), (y_lo, y_hi) = grid["bounds"]
+        names = self._axis_names(data)
         parts: list[Content | render.Part] = [
             ("Decision map\n", "bold"),
-            (f"{names[0]} {render.num(x_lo)}..{render.num(x_hi)} across\n", "dim"),
-            (f"{names[1]} {render.num(y_lo)}..{render.num(y_hi)} up\n\n", "dim"),
+            (f"{names[0]} across, {names[1]} up\n\n", "dim"),
             render.map_legend(
                 data.ascii_only,
                 test=self.show_points and any(p[3] for p in points),
                 line=line is not None,
+                signed=_signed_output(data),
             ),
         ]
+        for note in render.threshold_notes(data.activations(), data.ascii_only):
+            parts.append((f"\n{note}", "dim"))
         if not self.show_points:
             parts.append(("\n(points hidden)", "dim"))
         if line is not None:
@@ -144,3 +162,9 @@ class MapView(DataView, VerticalScroll):
             for r in range(len(band[0])):
                 out.append(Content(" ").join(block[r] for block in band))
         return Content("\n").join(out)
+
+
+def _signed_output(data: LessonData) -> bool:
+    """Whether the model's one output is -1..1 (sign, tanh): its targets are then -1 / 1."""
+    layers = data.preset.model.layers
+    return bool(layers) and layers[-1].units == 1 and layers[-1].activation in SIGNED_OUTPUTS

@@ -8,6 +8,7 @@ when none is running), `committed` (the preset the trainer has, or will have, lo
 ASCII mode; then it gives the pane every trainer event (`trainer_event`) and each change of the
 ASCII mode (`set_ascii`). The pane asks the trainer for snapshots (`SetViews(True)`) only while
 the tab is shown, and turns them off when it is hidden: snapshots cost the trainer a little time.
+Likewise `WatchBackprop(sample)` only while the Backprop view is shown, `WatchBackprop(None)` else.
 While shown the tab takes the room of the plots on a narrow terminal and sits beside them on a
 wide one (inline styles on the sidebar and the plots).
 """
@@ -27,6 +28,7 @@ from textual.widgets import TabbedContent, TabPane, Tabs
 from tui_nn.spec import Preset
 from tui_nn.trainer import protocol
 
+from .backprop import BackpropView, SampleChosen, StepOnSample
 from .curve import CurveView
 from .data import VIEWS, LessonData
 from .digits import DigitsView
@@ -101,6 +103,7 @@ class LessonPane(Vertical):
         self._previous_tab: str | None = None
         self._refresh_scheduled = False
         self._stale: set[str] = set()
+        self._watching: int | None = None  # the sample the trainer sends Backprop for
 
     def compose(self) -> ComposeResult:
         widgets: dict[str, Widget] = {
@@ -108,6 +111,7 @@ class LessonPane(Vertical):
             "lesson-rule": RuleView(id="rule-view"),
             "lesson-map": MapView(id="map-view"),
             "lesson-net": NetView(id="net-view"),
+            "lesson-backprop": BackpropView(id="backprop-view"),
             "lesson-digits": DigitsView(id="digits-view"),
             "lesson-curve": CurveView(id="curve-view"),
         }
@@ -144,6 +148,7 @@ class LessonPane(Vertical):
         self.shown = shown
         self._layout()
         self._set_views(shown)
+        self._watch_backprop()
         if shown:
             self._stale = {ident for ident, _ in VIEWS}
             self.refresh_views()
@@ -214,8 +219,12 @@ class LessonPane(Vertical):
                 self._sync_tabs()
                 if self.shown:
                     self._set_views(True)  # a new trainer process starts without them
+                self._watching = None
+                self._watch_backprop()
             case protocol.Snapshot() if self.data is not None:
                 self.data.snapshot = event
+            case protocol.Backprop() if self.data is not None:
+                self.data.backprop = event
             case protocol.State():
                 pass  # e.g. a new learning rate: the views redraw from the committed preset
             case _:
@@ -281,6 +290,8 @@ class LessonPane(Vertical):
             self.query_one(MapView).set_data(data)
         elif ident == "lesson-net":
             self.query_one(NetView).set_data(data)
+        elif ident == "lesson-backprop":
+            self.query_one(BackpropView).set_data(data)
         elif ident == "lesson-digits":
             self.query_one(DigitsView).set_data(data)
         elif ident == "lesson-curve":
@@ -291,6 +302,28 @@ class LessonPane(Vertical):
         event.stop()  # the app's sidebar must not take it for its own
         self.refresh_bindings()
         self.refresh_views()
+        self._watch_backprop()
+        if event.pane.id == "lesson-backprop":
+            self.query_one(BackpropView).focus()  # its keys, in the key bar
+
+    def _watch_backprop(self) -> None:
+        """Backprop for the view's sample while the view is shown, none while it is hidden."""
+        shown = self.shown and self.data is not None and self.active_view == "lesson-backprop"
+        view = self.query_one(BackpropView)
+        loaded = self.data.loaded if self.data is not None else None
+        if loaded is not None and view.sample >= loaded.n_train:
+            view.sample = 0  # another preset, fewer samples
+        wanted = view.sample if shown else None
+        if wanted != self._watching and self._send(protocol.WatchBackprop(wanted)):
+            self._watching = wanted
+
+    @on(SampleChosen)
+    def _sample_chosen(self, message: SampleChosen) -> None:
+        self._watch_backprop()
+
+    @on(StepOnSample)
+    def _step_on_sample(self, message: StepOnSample) -> None:
+        self._send(protocol.BackpropStep(message.sample))
 
     @on(WeightsApplied)
     def _weights_applied(self, message: WeightsApplied) -> None:
@@ -348,6 +381,8 @@ class LessonPane(Vertical):
         tabs = self._tabs()
         if tabs.active in wanted:
             tabs.active = wanted[(wanted.index(tabs.active) + delta) % len(wanted)]
+        # Focus left in the view before (now hidden) would keep this pane's keys from it.
+        tabs.query_one(Tabs).focus()
 
 
 def _with_weights(stats: protocol.LayerStats, new: protocol.LayerWeights) -> protocol.LayerStats:

@@ -152,20 +152,73 @@ def map_content(dm: DecisionMap, *, ascii_only: bool = False, frame: bool = True
     return Content("\n").join(lines)
 
 
-def map_legend(ascii_only: bool = False, *, test: bool = False, line: bool = False) -> Content:
+def with_axes(
+    box: Content,
+    x: tuple[str, float, float],
+    y: tuple[str, float, float],
+    *,
+    ascii_only: bool = False,
+) -> Content:
+    """A framed map (`map_content`) with its axes: `y` = (name, low, high) up the left side
+    (the name above the box, high at the top edge, low at the bottom), `x` likewise under it.
+
+    ```
+      Dry ↑
+    1.25 ┌────────┐
+         │        │
+    -0.25└────────┘
+         -0.25 Sunny → 1.25
+    ```
+    """
+    lines = box.split("\n")
+    width = max((len(line) for line in lines), default=0)
+    (x_name, x_lo, x_hi), (y_name, y_lo, y_hi) = x, y
+    top, bottom = num(y_hi), num(y_lo)
+    gutter = max(len(top), len(bottom))
+    up, right = ("^", "->") if ascii_only else ("↑", "→")
+    out = [Content.assemble((" " * gutter), (f"{y_name} {up}", "bold"))]
+    for index, line in enumerate(lines):
+        label = top if index == 0 else bottom if index == len(lines) - 1 else ""
+        out.append(Content.assemble((label.rjust(gutter), "dim"), line))
+    lo, hi, name = num(x_lo), num(x_hi), f"{x_name} {right}"
+    room = width - len(lo) - len(hi)
+    if room < len(name) + 2:  # a long name: it keeps what fits between the two numbers
+        name = name[: max(0, room - 2)].rstrip()
+    middle = name.center(max(room, len(name)))
+    out.append(Content.assemble(" " * gutter, (lo, "dim"), (middle, "bold"), (hi, "dim")))
+    return Content("\n").join(out)
+
+
+def threshold_notes(activations: Sequence[str], ascii_only: bool = False) -> list[str]:
+    """The threshold conventions of the lecture (and of `tui_nn.model`) for the sign and step
+    units among `activations`, one line each: sign(0) = -1, step(0) = 1."""
+    ge = ">=" if ascii_only else "≥"
+    notes = {
+        "sign": "sign(0) = -1: 1 only if a > 0",
+        "step": f"step(0) = 1: 1 if a {ge} 0, else 0",
+    }
+    return [notes[name] for name in ("sign", "step") if name in activations]
+
+
+def map_legend(
+    ascii_only: bool = False, *, test: bool = False, line: bool = False, signed: bool = False
+) -> Content:
+    """The decision map's key. `signed`: the model's output is -1..1 (sign, tanh), so are its
+    targets (t = -1 / 1, as the truth table shows them); else 0..1 (t = 0 / 1)."""
     shades = " .:=#" if ascii_only else " ░▒▓█"
+    low = "-1" if signed else "0"
     parts: list[Part] = [
         ("o", MAP_STYLES["point0"]),
-        " class 0  ",
+        f" t = {low}  ",
         ("x", MAP_STYLES["point1"]),
-        " class 1",
+        " t = 1",
     ]
     if test:
         parts += ["  ", ("O X", MAP_STYLES["test1"]), " test"]
     parts += [
-        "\nshade = output: ",
+        "\noutput: ",
         (f"'{shades[0]}'", MAP_STYLES["class0"]),
-        " 0 .. ",
+        f" {low} .. ",
         (f"'{shades[-1]}'", MAP_STYLES["class1"]),
         " 1",
     ]

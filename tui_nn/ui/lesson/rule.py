@@ -149,6 +149,10 @@ class RuleView(VerticalScroll):
                 " rest of the epoch  ",
                 ("z", "bold"),
                 " start over",
+                *[
+                    (f"\n{note}", "dim")
+                    for note in render.threshold_notes([activation], data.ascii_only)
+                ],
             )
         )
         body.update(self._body(data, trace))

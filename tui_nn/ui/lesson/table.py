@@ -291,13 +291,17 @@ class TableView(VerticalScroll):
         self.table = table
         table_text = render.truth_table_content(table, ascii_only=ascii_only)
         verdict_text = render.verdict_content(table, ascii_only)
+        notes = [
+            Content.styled(note, "dim")
+            for note in render.threshold_notes(data.activations(), ascii_only)
+        ]
         truth.update(table_text)
-        verdict.update(verdict_text)
+        verdict.update(Content("\n").join([verdict_text, *notes]))
         if data.n_features == 2:
             points = [[*inputs, label] for inputs, label in _gate_rows(data.gate)]
             used = 2 + sum(units for units, _ in self.structure) if self.structure else 1
             rows = max(MAP_ROWS[0], min(MAP_ROWS[1], (self.size.height or 24) - used - 2))
-            left = max(line.cell_length for line in [*table_text.split("\n"), verdict_text])
+            left = max(line.cell_length for line in [*table_text.split("\n"), verdict_text, *notes])
             room = (self.size.width or 80) - left - 3 - 2 - 1
             cols = max(12, min(2 * rows + 2, room))
             dm = render.local_map(

@@ -91,10 +91,12 @@ class NetworkPane(DeferredFields, Vertical):
     """Edits `preset.model`; posts `FieldsEdited` when something changed."""
 
     BINDINGS = [
+        # Ctrl+arrows and Ctrl+Del do not reach the app in many terminals (macOS): each has a
+        # key that does (shift+arrows, F8), besides the buttons.
         Binding("ctrl+n", "add_layer", "Add layer", show=False),
-        Binding("ctrl+delete", "remove_layer", "Remove layer", show=False),
-        Binding("ctrl+up", "move_up", "Move layer up", show=False),
-        Binding("ctrl+down", "move_down", "Move layer down", show=False),
+        Binding("ctrl+delete,f8", "remove_layer", "Remove layer", show=False),
+        Binding("ctrl+up,shift+up", "move_up", "Move layer up", show=False),
+        Binding("ctrl+down,shift+down", "move_down", "Move layer down", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -130,9 +132,13 @@ class NetworkPane(DeferredFields, Vertical):
         yield LayerRows(id="layer-rows")
         with Horizontal(id="layer-buttons"):
             yield Button("Add", id="layer-add", compact=True, tooltip="add a layer (ctrl+n)")
-            yield Button("Del", id="layer-remove", compact=True, tooltip="remove (ctrl+delete)")
-            yield Button("Up", id="layer-up", compact=True, tooltip="move up (ctrl+up)")
-            yield Button("Down", id="layer-down", compact=True, tooltip="move down (ctrl+down)")
+            yield Button(
+                "Del", id="layer-remove", compact=True, tooltip="remove (ctrl+delete or F8)"
+            )
+            yield Button("Up", id="layer-up", compact=True, tooltip="move up (ctrl+up or shift+up)")
+            yield Button(
+                "Down", id="layer-down", compact=True, tooltip="move down (ctrl+down or shift+down)"
+            )
         yield Static("", id="net-errors", classes="field-errors")
 
     # -- the model ------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""The Presets tab: built-in and user presets; Enter (or a click) loads one."""
+"""The Presets tab: built-in and user presets, one line each (a user's marked "(user)"), and
+under the list the description of the highlighted one; Enter (or a click) loads one."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from textual import on
@@ -9,10 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Label, OptionList
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_nn.presets import PresetInfo, list_presets
+
+ABOUT_LINES = 4  # the description's room under the list (a longer one ends in "…")
 
 
 class PresetsPane(Vertical):
@@ -28,8 +32,10 @@ class PresetsPane(Vertical):
         self.infos: list[PresetInfo] = []
 
     def compose(self) -> ComposeResult:
-        yield Label("Enter loads a preset", classes="pane-hint")
         yield OptionList(id="preset-list")
+        about = Static("", id="preset-about", markup=False)
+        about.border_title = "Enter loads it"  # on the rule between the list and the description
+        yield about
 
     def on_mount(self) -> None:
         self.reload()
@@ -47,13 +53,40 @@ class PresetsPane(Vertical):
             prompt = Content.assemble(
                 (info.name, "bold"),
                 ("" if info.builtin else " (user)", "italic"),
-                " - ",
-                (info.description or info.title, "dim"),
             )
             options.append(Option(prompt, id=f"preset-{index}"))
         option_list.set_options(options)
         if current is not None:
             self.highlight(current)
+        self._show_about()
+
+    def about(self) -> str:
+        """What the line under the list says of the highlighted preset (unwrapped)."""
+        index = self.query_one("#preset-list", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.infos):
+            return ""
+        info = self.infos[index]
+        text = info.description or info.title
+        if not info.builtin:
+            text = f"your preset ({info.path.name}): {text}"
+        return text
+
+    def _show_about(self) -> None:
+        about = self.query_one("#preset-about", Static)
+        width = about.content_region.width or max(10, self.size.width - 1)
+        lines = textwrap.wrap(self.about(), width=max(10, width))
+        if len(lines) > ABOUT_LINES:
+            last = lines[ABOUT_LINES - 1]
+            lines = lines[: ABOUT_LINES - 1] + [last[: max(0, width - 1)].rstrip() + "…"]
+        about.update(Content("\n".join(lines)))
+
+    @on(OptionList.OptionHighlighted, "#preset-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_about()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_about)
 
     def highlight(self, path: Path) -> None:
         option_list = self.query_one("#preset-list", OptionList)

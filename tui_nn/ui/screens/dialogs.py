@@ -13,10 +13,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Static
 
 from tui_nn.errors import PresetError
-from tui_nn.presets import load_preset, save_preset, slugify, user_presets_dir
+from tui_nn.presets import (
+    list_presets,
+    load_preset,
+    resolve_preset,
+    save_preset,
+    slugify,
+    user_presets_dir,
+)
 from tui_nn.spec import Preset
 
 from ..widgets.key_bar import KeyBar
@@ -155,16 +163,88 @@ class SaveDialog(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+def open_target(text: str) -> Path:
+    """The preset file that the Open dialog's `text` names: a preset name (a user or built-in
+    stem), a file of the user's presets folder (`mine.toml`), or a path."""
+    text = text.strip()
+    bare = Path(text).name == text and text.lower().endswith(".toml")
+    if bare and not Path(text).is_file():
+        candidate = user_presets_dir() / text
+        if candidate.is_file():
+            return candidate
+    return resolve_preset(text)
+
+
+class PresetSuggester(Suggester):
+    """Completion for the Open dialog (right arrow takes it): preset names, and for a path
+    (one with a `/`, or `~`) the next folder or `.toml` file on disk."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.names: list[str] = []
+
+    def reload(self) -> None:
+        """Read the preset names again (each time the dialog opens: not on every key)."""
+        try:
+            names = sorted({info.name for info in list_presets()})
+        except Exception:  # noqa: BLE001 - no completion rather than a broken dialog
+            names = []
+        self.names = names + sorted(f.name for f in _toml_files(user_presets_dir()))
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        if "/" in value or value.startswith("~"):
+            return _complete_path(value)
+        return next((n for n in self.names if n.startswith(value) and n != value), None)
+
+
+def _toml_files(folder: Path) -> list[Path]:
+    try:
+        return [f for f in folder.iterdir() if f.suffix == ".toml" and f.is_file()]
+    except OSError:
+        return []
+
+
+def _complete_path(value: str) -> str | None:
+    """`value` completed to the first folder (with its `/`) or .toml file that it begins."""
+    if "/" not in value:  # "~" alone, or "~name" (another user's home: left alone)
+        return "~/" if value == "~" else None
+    head, _, prefix = value.rpartition("/")
+    folder = Path(head).expanduser() if head else Path("/")
+    try:
+        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
+    except OSError:
+        return None
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(prefix) or name == prefix or name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():
+                return f"{head}/{name}/"
+            if entry.suffix == ".toml":
+                return f"{head}/{name}"
+        except OSError:
+            continue
+    return None
+
+
 class OpenDialog(ModalScreen[tuple[Preset, Path] | None]):
-    """Asks a preset file's path and loads it; errors stay in the dialog."""
+    """Asks for a preset (a name, a file of the presets folder, or a path, with completion) and
+    loads it; errors stay in the dialog."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Open preset file", classes="dialog-title")
+            yield Label("Open a preset: name, file or path (→ completes)", classes="dialog-title")
             yield Input(
-                "", placeholder=f"{user_presets_dir()}/name.toml", id="open-path", compact=True
+                "",
+                placeholder=f"xor, mine.toml or {user_presets_dir()}/name.toml",
+                id="open-path",
+                compact=True,
+                suggester=PresetSuggester(),
             )
             yield Static("", id="open-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
@@ -175,7 +255,10 @@ class OpenDialog(ModalScreen[tuple[Preset, Path] | None]):
     def on_screen_resume(self) -> None:
         """Shown (the app keeps this dialog between visits, with the last path typed)."""
         self._error("")
-        self.query_one("#open-path", Input).focus()
+        field = self.query_one("#open-path", Input)
+        if isinstance(field.suggester, PresetSuggester):
+            field.suggester.reload()
+        field.focus()
 
     def _error(self, message: str) -> None:
         label = self.query_one("#open-error", Static)
@@ -191,10 +274,10 @@ class OpenDialog(ModalScreen[tuple[Preset, Path] | None]):
     def _open_pressed(self) -> None:
         text = self.query_one("#open-path", Input).value.strip()
         if not text:
-            self._error("type the path of a .toml preset file")
+            self._error("type a preset name or the path of a .toml preset file")
             return
-        path = Path(text).expanduser()
         try:
+            path = open_target(text)
             preset = load_preset(path)
         except PresetError as error:
             self._error(str(error))

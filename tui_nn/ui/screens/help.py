@@ -19,7 +19,8 @@ GENERAL_KEYS = [
     ("left / right", "switch sidebar tabs (when the tab bar has focus)"),
     ("up / down", "move in lists; open a choice list"),
     ("enter", "pick, press, confirm a field (sends the change)"),
-    ("escape", "close a dialog or this help"),
+    ("escape", "close a dialog or this help; leave a text field"),
+    ("right (at the end)", "take the grey completion (open dialog)"),
     ("ctrl+p", "command palette: every action by name"),
 ]
 
