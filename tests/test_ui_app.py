@@ -229,15 +229,17 @@ async def test_training_fields_validate(fake_app):
             field = app.query_one(f"#{key}", Input)
             before = field.value
             await type_into(pilot, field, text)
-            assert field.has_class("-invalid"), (key, text)
-            assert reason in str(errors.render()), (key, text)
+            await wait_for(
+                pilot,
+                lambda f=field, r=reason: f.has_class("-invalid") and r in str(errors.render()),
+                f"{key} = {text!r} marked: {reason}",
+            )
             await type_into(pilot, field, before)
-            assert not errors.display
+            await wait_for(pilot, lambda: not errors.display, f"{key} valid again")
         data_set = app.query_one("#data-set")
         data_set.value = "xor"
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.editor.committed.data.set == "xor", "xor committed")
         assert not app.query_one("#row-noise").display  # noise only for noisy sets
-        assert app.editor.committed.data.set == "xor"
 
 
 async def test_choosing_a_preset_asks_when_a_run_exists(fake_app):
