@@ -4,6 +4,7 @@ run.json kept current, and run folders that exist only once training started."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -167,18 +168,61 @@ def test_one_trainer_per_run_folder_and_a_crash_leaves_no_stale_lock(tmp_path: P
 def test_an_app_trainer_holds_its_run_and_can_continue_it_itself(tmp_path: Path) -> None:
     from tui_nn.presets import preset_to_dict
     from tui_nn.trainer import protocol as p
+    from tui_nn.trainer.connection import AppConnection
     from tui_nn.trainer.server import TrainerServer
 
-    server = TrainerServer(socket_path=str(tmp_path / "trainer.sock"))  # no app: events dropped
-    server._handle(p.Load(preset_to_dict(load_named("circle"))))
-    server._handle(p.TrainEpoch())  # its run is open, paused, after one epoch
-    [run] = list_runs()
-    with pytest.raises(TuiNnError, match=rf"is open in process {os.getpid()} \(an app's trainer\)"):
-        RunSession.resume(run.path)
-    server._handle(p.Resume(str(run.path)))  # the app continues its own run: no conflict
-    server._handle(p.TrainEpoch())
-    assert read_run_info(run.path)["epochs"] == 2
-    server._close_run("stopped")
+    class Events(io.StringIO):
+        """The app's end of the events: each line decoded into a queue, as it is written."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.queue: queue.Queue[p.Event] = queue.Queue()
+
+        def write(self, text: str) -> int:
+            for line in text.splitlines():
+                self.queue.put(p.decode_event(line))
+            return len(text)
+
+        def close(self) -> None:  # the trainer closes its app's streams when it ends
+            pass
+
+    def paused_at(epoch: int) -> None:
+        while True:
+            event = events.queue.get(timeout=60)
+            assert not isinstance(event, p.Error), event.message
+            if isinstance(event, p.State) and (event.status, event.epoch) == ("paused", epoch):
+                return
+
+    read_fd, write_fd = os.pipe()
+    commands, events = os.fdopen(write_fd, "w"), Events()
+
+    def send(command: p.Command) -> None:
+        commands.write(p.encode(command))
+        commands.flush()
+
+    connection = AppConnection(os.fdopen(read_fd), events)
+    server = TrainerServer(connection, socket_path=str(tmp_path / "trainer.sock"))
+    serving = threading.Thread(target=server.serve, daemon=True)
+    serving.start()
+    try:
+        send(p.Load(preset_to_dict(load_named("circle"))))
+        send(p.TrainEpoch())
+        paused_at(1)  # its run is open, paused, after one epoch
+        [run] = list_runs()
+        match = rf"is open in process {os.getpid()} \(an app's trainer\)"
+        with pytest.raises(TuiNnError, match=match):
+            RunSession.resume(run.path)
+        send(p.Resume(str(run.path)))  # the app continues its own run: no conflict
+        send(p.TrainEpoch())
+        paused_at(2)
+        assert read_run_info(run.path)["epochs"] == 2
+        send(p.Quit())  # the trainer closes the run as it ends
+        serving.join(timeout=60)
+        assert not serving.is_alive()
+        assert read_run_info(run.path)["status"] == "stopped"
+    finally:
+        commands.close()
+        serving.join(timeout=60)
 
 
 def test_out_into_a_run_folder_is_refused_unless_it_is_empty(

@@ -1,5 +1,6 @@
 """Which devices exist here, turning a preset's device string into a torch.device, and what each
-device is doing now (`device_usage`: utilisation and memory in use, for `tui-nn devices`)."""
+device is doing now (`device_usage`: utilisation and memory in use, for `tui-nn devices`), and
+handing a device's cached memory back (`release_device_memory`)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,15 @@ def resolve_device(name: str) -> torch.device:
             f"CUDA device(s) (devices here: {_available_names()})"
         )
     return torch.device("cuda", index)
+
+
+def release_device_memory(device: torch.device) -> None:
+    """Hand cached blocks back to the GPU so that a new run (or another program) can use them."""
+    import gc
+
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
 
 
 def format_memory(n_bytes: int | None) -> str:

@@ -6,6 +6,8 @@
 - `stop_rules`: target loss, target accuracy, patience, converged, cycling: why to stop, or None
 - `metrics_window`: the loss since the last event, summed on the device (no per-step GPU wait)
 - `strategies`: gradient descent and the perceptron rule, driven the same way by the trainer
+- `run_state`: the run's `RunState`, its stops, and the `Metrics` and `Summary` made of it
+- `hand_weights`: hand-set weights (`SetWeights`), checked and copied into the network
 - `trainer`: the `Trainer` that composes them into a run
 
 `tui-nn code` copies the source of `steps`, `batch_order.epoch_order`, `evaluation` and

@@ -32,7 +32,8 @@ from tui_nn.training.stop_rules import (
 )
 
 if TYPE_CHECKING:
-    from tui_nn.training.trainer import RunState, Trainer
+    from tui_nn.training.run_state import RunState
+    from tui_nn.training.trainer import Trainer
 
 __all__ = [
     "EVAL_EVERY_STEPS",

@@ -13,52 +13,27 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import torch
-from torch import nn
 
 from tui_nn.data import Dataset, load_dataset
 from tui_nn.data.scaling import InputScaling, fill_missing, fit_scaling
-from tui_nn.devices import resolve_device
+from tui_nn.devices import release_device_memory, resolve_device
 from tui_nn.errors import TrainingError
 from tui_nn.model import TaskHead, build_head, build_network
 from tui_nn.spec import Preset, standardizes
-from tui_nn.trainer.protocol import EvalPoint, LayerWeights, Metrics, Status, StopMark, Summary
+from tui_nn.trainer.protocol import EvalPoint, LayerWeights, Metrics, Status, Summary
 from tui_nn.training.batch_order import BatchOrder
 from tui_nn.training.evaluation import Evaluation, evaluate
+from tui_nn.training.hand_weights import copy_layer_weights
 from tui_nn.training.metrics_window import MetricsWindow
+from tui_nn.training.run_state import RunState, metrics_event, record_stop, run_summary
 from tui_nn.training.stop_rules import Stop, blew_up, diverged, frozen_stop
 from tui_nn.training.strategies import EpochProgress, learning_rule, make_optimizer
 
 __all__ = ["EventSink", "RunState", "Trainer", "release_device_memory"]
 
 EventSink = Callable[[Metrics], None]
-
-
-@dataclass
-class RunState:
-    epoch: int = 0  # completed epochs
-    step: int = 0  # optimizer steps (perceptron: samples seen)
-    status: Status = "ready"  # ready, running, paused, done, diverged, failed
-    stop_reason: str | None = None  # converged, target_loss, target_accuracy, patience, epochs, ...
-    message: str = ""
-    converged: bool = False
-    elapsed_s: float = 0.0
-    samples: int = 0
-    best_loss: float = math.inf
-    best_epoch: int = 0
-    last_eval: Evaluation | None = None
-    stops: list[StopMark] = field(default_factory=list)
-
-
-def release_device_memory(device: torch.device) -> None:
-    """Hand cached blocks back to the GPU so that a new run (or another program) can use them."""
-    import gc
-
-    gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
 
 
 class Trainer:
@@ -212,24 +187,7 @@ class Trainer:
 
     def set_weights(self, layers: list[LayerWeights]) -> None:
         """Hand-set weights and biases, one entry per layer (None keeps a layer's values)."""
-        linears = [module for module in self.network if isinstance(module, nn.Linear)]
-        if len(layers) != len(linears):
-            raise TrainingError(f"expected weights for {len(linears)} layers, got {len(layers)}")
-        with torch.no_grad():
-            for index, (linear, given) in enumerate(zip(linears, layers, strict=True)):
-                for name, target, rows in (
-                    ("weights", linear.weight, given.weights),
-                    ("bias", linear.bias, given.bias),
-                ):
-                    if rows is None:
-                        continue
-                    value = torch.tensor(rows, dtype=target.dtype)
-                    if value.shape != target.shape or not torch.isfinite(value).all():
-                        raise TrainingError(
-                            f"layer {index} {name}: expected finite numbers of shape "
-                            f"{tuple(target.shape)}, got {tuple(value.shape)}"
-                        )
-                    target.copy_(value.to(target.device))
+        copy_layer_weights(self.network, layers)
         self.rule.weights_changed()
         self.start_loss = None  # hand-set weights: the next step's loss is where it starts
         self.state.status = "paused" if self.state.status == "done" else self.state.status
@@ -386,10 +344,7 @@ class Trainer:
         self._stop(self.rule.budget_stop(state))
 
     def _stop(self, stop: Stop, status: Status = "done") -> None:
-        state = self.state
-        state.status, state.stop_reason = status, stop.reason
-        state.message, state.converged = stop.message, stop.converged
-        state.stops.append(StopMark(state.epoch, state.step, stop.reason))
+        record_stop(self.state, stop, status)
 
     def _diverge(self, value: float) -> None:
         self._stop(diverged(value, self.state.step, self.learning_rate), "diverged")
@@ -421,41 +376,16 @@ class Trainer:
         if state.status == "diverged":
             train_loss = None
         evals, self._pending_evals = self._pending_evals, []
-        latest = evals[-1] if evals else None
-        event = Metrics(
-            epoch=state.epoch,
-            step=state.step,
+        event = metrics_event(
+            state,
             train_loss=train_loss,
             samples_per_s=window.samples_per_s(time.perf_counter()),
-            elapsed_s=state.elapsed_s,
             lr=self.learning_rate,
-            status=state.status,
-            eval_train_loss=latest.train_loss if latest else None,
-            test_loss=latest.test_loss if latest else None,
-            train_acc=latest.train_acc if latest else None,
-            test_acc=latest.test_acc if latest else None,
-            evals=evals,  # every evaluation since the last event, for per-epoch curves
+            evals=evals,
         )
         window.reset()
         if self.on_event is not None and (train_loss is not None or evals or self.finished):
             self.on_event(event)
 
     def summary(self) -> Summary:
-        state = self.state
-        result = state.last_eval if state.status != "diverged" else None
-        return Summary(
-            preset=self.preset.name,
-            device=str(self.device),
-            status=state.status,
-            epochs=state.epoch,
-            steps=state.step,
-            train_loss=result.train_loss if result else None,
-            test_loss=result.test_loss if result else None,
-            train_acc=result.train_acc if result else None,
-            test_acc=result.test_acc if result else None,
-            elapsed_s=state.elapsed_s,
-            samples_per_s=state.samples / state.elapsed_s if state.elapsed_s > 0 else 0.0,
-            converged=state.converged,
-            stop_reason=state.stop_reason,
-            message=state.message,
-        )
+        return run_summary(self.state, preset=self.preset.name, device=str(self.device))

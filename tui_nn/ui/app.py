@@ -6,7 +6,7 @@ Training runs in a separate process (`tui_nn.trainer.server`), reached through t
 trainer event to the app as a Textual message (`tui_nn.ui.messages`); every widget update happens
 on the UI thread. The edited preset is the `PresetEditor`'s (`app.editor`), run folders and
 quitting are `RunControl`'s (`app.runs`). The app composes the screen, binds the keys and
-hands each event to the panes that show it.
+hands each event to the panes that show it (`TrainerMessages`, `TrainerView`: trainer_view.py).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar, Unpack
+from typing import Any, Unpack
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -48,12 +48,10 @@ from .run_control import RunControl
 from .screens import kept_screen
 from .signals import SignalGuard
 from .trainer_link import AttachFactory, TrainerFactory, TrainerLink
-from .trainer_view import TrainerView
+from .trainer_view import TrainerMessages, TrainerView
 from .widgets.fields import NumberInput
 from .widgets.key_bar import KeyBar
 from .widgets.too_small import TooSmall
-
-E = TypeVar("E", bound=protocol.Event)
 
 RESET_RUN_QUESTION = "Training is running. Reset the weights and start a fresh run?"
 
@@ -62,7 +60,7 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-class TuiNnApp(App[int]):
+class TuiNnApp(TrainerMessages, App[int]):
     """The app. `trainer_factory=None` runs without a trainer process (snapshot tests); the
     `devices` list then stands in for the trainer's `Ready` event."""
 
@@ -174,49 +172,7 @@ class TuiNnApp(App[int]):
     def watch_trainer_status(self, status: str) -> None:
         self.query_one(StatusBar).show(state=status)
 
-    def _receive(self, message: m.TrainerMessage[E], show: Callable[[E], None] | None) -> None:
-        """Every trainer message: the link notes it, then the panes show it, then the lesson."""
-        if not self.link.accept(message):
-            return  # from a trainer let go
-        event = message.event
-        if show is not None:
-            try:
-                show(event)
-            except Exception as error:  # noqa: BLE001 - a bad event must not kill the UI
-                with contextlib.suppress(Exception):  # e.g. the widgets are gone (closing)
-                    message_text = f"bad trainer event {event.NAME!r}: {error}"
-                    self.link.set_status(self.link.status, message=message_text, error=True)
-        self.later.trainer_event(event)
-
-    def on_trainer_ready(self, message: m.TrainerReady) -> None:
-        self._receive(message, self.trainer_view.ready)
-
-    def on_trainer_loaded(self, message: m.TrainerLoaded) -> None:
-        self._receive(message, self.trainer_view.loaded)
-
-    def on_trainer_run_opened(self, message: m.TrainerRunOpened) -> None:
-        self._receive(message, self.runs.on_run)
-
-    def on_trainer_state(self, message: m.TrainerState) -> None:
-        self._receive(message, self.trainer_view.state)
-
-    def on_trainer_metrics(self, message: m.TrainerMetrics) -> None:
-        self._receive(message, self.trainer_view.metrics)
-
-    def on_trainer_snapshot(self, message: m.TrainerSnapshot) -> None:
-        self._receive(message, None)  # for the lesson views only
-
-    def on_trainer_backprop(self, message: m.TrainerBackprop) -> None:
-        self._receive(message, None)  # for the Backprop lesson view only
-
-    def on_trainer_summary(self, message: m.TrainerSummary) -> None:
-        self._receive(message, self.trainer_view.summary)
-
-    def on_trainer_error(self, message: m.TrainerError) -> None:
-        self._receive(message, self.trainer_view.error)
-
-    def on_trainer_exited(self, message: m.TrainerExited) -> None:
-        self._receive(message, self.trainer_view.exited)
+    # (each trainer message's handler, `on_trainer_*`: `TrainerMessages`, trainer_view.py)
 
     # -- edits ----------------------------------------------------------------------------
 

@@ -1,21 +1,28 @@
 """What the trainer says, shown on the panes: the status bar, the plots, the Network and Training
-tabs. The app calls one method per kind of event, after its `TrainerLink` has taken note of it
-(so `link.rate`, `link.epoch` and the rest are already those of this event)."""
+tabs. The app's handler of each trainer message (`TrainerMessages`, a part of the app) calls one
+`TrainerView` method per kind of event, after its `TrainerLink` has taken note of it (so
+`link.rate`, `link.epoch` and the rest are already those of this event)."""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from textual.app import App
 
 from tui_nn.trainer import protocol
 
+from . import messages as m
+from .later import LaterParts
 from .panes.network import NetworkPane
 from .panes.plots import PlotsPane
 from .panes.status_bar import StatusBar, StatusFields
 from .panes.training import TrainingPane
 from .run_control import RunControl
 from .trainer_link import TrainerLink
+
+E = TypeVar("E", bound=protocol.Event)
 
 
 class TrainerView:
@@ -77,3 +84,57 @@ class TrainerView:
         self.runs.trainer_gone()
         self.link.set_status("failed", message=message, error=True)
         self.app.notify(message, title="trainer failed", severity="error", markup=False, timeout=10)
+
+
+class TrainerMessages:
+    """The app's handlers of the trainer's messages (a base of `TuiNnApp`): Textual finds each
+    by its name, `on_trainer_<event>`; every one goes through `_receive`."""
+
+    link: TrainerLink
+    later: LaterParts
+    runs: RunControl
+    trainer_view: TrainerView
+
+    def _receive(self, message: m.TrainerMessage[E], show: Callable[[E], None] | None) -> None:
+        """Every trainer message: the link notes it, then the panes show it, then the lesson."""
+        if not self.link.accept(message):
+            return  # from a trainer let go
+        event = message.event
+        if show is not None:
+            try:
+                show(event)
+            except Exception as error:  # noqa: BLE001 - a bad event must not kill the UI
+                with contextlib.suppress(Exception):  # e.g. the widgets are gone (closing)
+                    message_text = f"bad trainer event {event.NAME!r}: {error}"
+                    self.link.set_status(self.link.status, message=message_text, error=True)
+        self.later.trainer_event(event)
+
+    def on_trainer_ready(self, message: m.TrainerReady) -> None:
+        self._receive(message, self.trainer_view.ready)
+
+    def on_trainer_loaded(self, message: m.TrainerLoaded) -> None:
+        self._receive(message, self.trainer_view.loaded)
+
+    def on_trainer_run_opened(self, message: m.TrainerRunOpened) -> None:
+        self._receive(message, self.runs.on_run)
+
+    def on_trainer_state(self, message: m.TrainerState) -> None:
+        self._receive(message, self.trainer_view.state)
+
+    def on_trainer_metrics(self, message: m.TrainerMetrics) -> None:
+        self._receive(message, self.trainer_view.metrics)
+
+    def on_trainer_snapshot(self, message: m.TrainerSnapshot) -> None:
+        self._receive(message, None)  # for the lesson views only
+
+    def on_trainer_backprop(self, message: m.TrainerBackprop) -> None:
+        self._receive(message, None)  # for the Backprop lesson view only
+
+    def on_trainer_summary(self, message: m.TrainerSummary) -> None:
+        self._receive(message, self.trainer_view.summary)
+
+    def on_trainer_error(self, message: m.TrainerError) -> None:
+        self._receive(message, self.trainer_view.error)
+
+    def on_trainer_exited(self, message: m.TrainerExited) -> None:
+        self._receive(message, self.trainer_view.exited)
