@@ -35,8 +35,8 @@ HERE = Path(__file__).resolve().parent
 F1, ESCAPE, SPACE, CTRL_O, CTRL_R = b"\x1bOP", b"\x1b", b" ", b"\x0f", b"\x12"
 # Screens opened (and closed) while training: key, name, text of the screen that shows it is up.
 SCREENS = [
-    (F1, "f1 help", "this key reference"),
-    (CTRL_O, "ctrl+o open", "Open preset file"),
+    (F1, "f1 help", "tui-nn keys (escape closes)"),
+    (CTRL_O, "ctrl+o open", "Open a preset"),
     (CTRL_R, "ctrl+r runs", "Runs, newest first"),
 ]
 SCREEN_ROUNDS = 3

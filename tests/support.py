@@ -134,7 +134,12 @@ class FakeTrainer(ScriptedTrainer):
 
 
 def loaded(
-    preset: str = "XOR", *, n_train: int = 4, n_test: int = 0, steps_per_epoch: int = 1
+    preset: str = "XOR",
+    *,
+    n_train: int = 4,
+    n_test: int = 0,
+    steps_per_epoch: int = 1,
+    data_note: str = "",
 ) -> p.Loaded:
     """A `Loaded` for a two-input, two-class data set."""
     return p.Loaded(
@@ -149,6 +154,7 @@ def loaded(
         parameters=17,
         steps_per_epoch=steps_per_epoch,
         overview={},
+        data_note=data_note,
     )
 
 

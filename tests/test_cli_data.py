@@ -157,3 +157,31 @@ def test_code_for_a_csv_file_and_without_torch(tmp_path: Path, capsys) -> None:
     )
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_the_app_opens_on_a_csv_file_or_with_data(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`tui-nn data.csv` and `tui-nn PRESET --data PATH` give the app the preset the command
+    line built; a plain preset name goes through untouched (read by the app itself)."""
+    from tui_nn.cli import commands
+    from tui_nn.spec import Preset
+
+    opened: list[object] = []
+
+    def fake_run_app(preset: object = None, **options: object) -> int:
+        opened.append(preset)
+        return 0
+
+    monkeypatch.setattr(commands, "_load_app", lambda: fake_run_app)
+    csv = iris_like(tmp_path)
+    assert main([str(csv)]) == 0
+    built = opened[-1]
+    assert isinstance(built, Preset) and built.data.path == str(csv)
+    assert "built a preset from flowers.csv" in capsys.readouterr().err  # said in one line
+    assert main(["xor"]) == 0 and opened[-1] == "xor"
+    idx = tmp_path / "mnist"
+    idx.mkdir()
+    assert main(["mnist", "--data", str(idx)]) == 0
+    with_data = opened[-1]
+    assert isinstance(with_data, Preset) and with_data.data.path == str(idx)
+    assert main(["xor", "--data", str(csv)]) == 2  # xor reads no file: one line, as in train
+    assert "reads no file" in capsys.readouterr().err

@@ -217,3 +217,15 @@ def test_a_paused_run_is_checkpointed_and_says_running_when_it_goes_on(session: 
     session.process.send(p.Start())
     session.state("running")
     assert read_run_info(folder)["status"] == "running"  # `tui-nn attach` finds it again
+
+
+def test_loaded_says_what_the_loader_guessed(session: Session, tmp_path: Path) -> None:
+    from tui_nn.presets.from_csv import preset_from_csv
+
+    csv = tmp_path / "points.csv"
+    rows = [f"{i % 7};{(i * 3) % 5};{i % 2}" for i in range(40)]
+    csv.write_text("a;b;label\n" + "\n".join(rows) + "\n")
+    preset, _ = preset_from_csv(csv)
+    session.process.send(p.Load(preset_to_dict(preset)))
+    loaded = session.wait_for(p.Loaded)
+    assert "';'-separated" in loaded.data_note and "\n" not in loaded.data_note

@@ -631,3 +631,20 @@ def test_real_trainer_end_to_end_without_torch_in_the_app(tmp_path):
     assert result.returncode == 0 and "REAL FLOW OK" in result.stdout, (
         result.stdout[-2000:] + result.stderr[-4000:]
     )
+
+
+async def test_what_the_loader_guessed_shows_on_the_status_line(fake_app):
+    from support import loaded
+
+    note = "read as ';'-separated with a header; dropped the index column"
+
+    class GuessingTrainer(FakeTrainer):
+        def _do_load(self, command: p.Load) -> None:
+            self.emit(loaded(command.preset["name"], data_note=note))
+            self._state("idle")
+
+    app = TuiNnApp(load_named("xor"), trainer_factory=GuessingTrainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: note in status_text(app), "the note on the status line")
+    for fake in GuessingTrainer.instances:
+        fake.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Callable
 
@@ -19,7 +20,22 @@ def _load_app() -> Callable[..., int]:
 
 
 def cmd_app(options: argparse.Namespace) -> int:
-    return _load_app()(options.preset)
+    """The app on a preset name or file; a CSV file or `--data` gets its preset built here, with
+    the same rules (and one-line messages) as `tui-nn train`."""
+    name = options.preset
+    plain = name is None or os.path.splitext(name)[1].lower() in ("", ".toml")
+    if options.data is None and plain:
+        return _load_app()(name)  # the quick path: nothing more is read before the first frame
+    from tui_nn.presets.from_csv import is_data_file
+
+    if options.data is None and not is_data_file(name or ""):
+        return _load_app()(name)
+    from tui_nn.cli.train import load_or_build, with_data_path
+    from tui_nn.presets import preset_from_dict, preset_to_dict
+
+    preset = with_data_path(load_or_build(name or "xor"), options.data)
+    preset = preset_from_dict(preset_to_dict(preset), source="command line")  # checks --data
+    return _load_app()(preset)
 
 
 def cmd_attach(options: argparse.Namespace) -> int:

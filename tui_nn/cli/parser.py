@@ -59,8 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
     parser.add_argument(
-        "preset", nargs="?", metavar="PRESET_OR_FILE", help="preset name or .toml file"
+        "preset",
+        nargs="?",
+        metavar="PRESET_OR_FILE",
+        help="preset name, .toml file, or a CSV data file to build a preset from",
     )
+    parser.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
     return parser
 
 

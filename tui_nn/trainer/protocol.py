@@ -233,6 +233,7 @@ class Loaded:
     parameters: int
     steps_per_epoch: int  # optimizer steps in an epoch (perceptron: samples)
     overview: DataOverview
+    data_note: str = ""  # one line of what the loader guessed (a CSV's separator, MNIST's parts)
 
 
 @dataclass(frozen=True)

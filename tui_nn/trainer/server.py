@@ -289,6 +289,7 @@ class TrainerServer:
             parameters=model_parameter_count(preset.model, data.n_features),
             steps_per_epoch=trainer.steps_per_epoch,
             overview=data_overview(trainer),
+            data_note=data.note or "",
         )
         self.send(self._loaded_event)
         self._send_state()

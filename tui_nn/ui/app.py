@@ -361,13 +361,19 @@ class TuiNnApp(TrainerMessages, App[int]):
 
 
 def run_app(
-    preset: str | None = None, *, attach: str | Path | None = None, run: Path | None = None
+    preset: str | Preset | None = None,
+    *,
+    attach: str | Path | None = None,
+    run: Path | None = None,
 ) -> int:
-    """Open the app with a preset name or file (default: xor), or attached to the trainer at
-    the socket `attach` that trains the run folder `run`; returns the exit status."""
+    """Open the app with a preset name or file (default: xor) or a preset built by the command
+    line (from a CSV file, or with --data), or attached to the trainer at the socket `attach`
+    that trains the run folder `run`; returns the exit status."""
     try:
         if run is not None:
             path, loaded = None, load_preset(Path(run) / "preset.toml")
+        elif isinstance(preset, Preset):
+            path, loaded = None, preset
         else:
             path = resolve_preset(preset if preset is not None else "xor")
             loaded = load_named(str(path))

@@ -39,6 +39,8 @@ class TrainerView:
         plots = self.app.query_one(PlotsPane)
         plots.set_shape(event.steps_per_epoch, event.task, has_test=event.n_test != 0)
         self.app.query_one(StatusBar).show(device=event.device)
+        if event.data_note:  # what the loader guessed: a CSV's separator, MNIST's test set
+            self.app.query_one(StatusBar).show(message=event.data_note)
 
     def state(self, event: protocol.State) -> None:
         # A fresh run (epoch 0) has no stops yet, whatever came before.
