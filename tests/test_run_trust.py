@@ -13,10 +13,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from train_process import TrainProcess
 
 from tui_nn.checkpoint import read_checkpoint
 from tui_nn.cli import main
@@ -28,47 +28,6 @@ from tui_nn.training import Trainer
 SPIRAL_FOREVER = ("spiral", "--epochs", "1000000")
 
 
-class Headless:
-    """`tui-nn train ARGS --json` in a process of its own; a thread reads its JSON lines, so that a
-    test waits for the event it needs."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui_nn", "train", *args, "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._lines: queue.Queue[dict | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        try:
-            for line in self.process.stdout:
-                self._lines.put(json.loads(line))
-        except ValueError:  # the test closed the pipe (as `| head` does)
-            pass
-        self._lines.put(None)
-
-    def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 60.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            event = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            if event is None:
-                self.process.wait(timeout=30)
-                assert self.process.stderr is not None
-                raise AssertionError(f"tui-nn train ended first: {self.process.stderr.read()}")
-            if predicate(event):
-                return event
-
-    def end(self, signum: int) -> tuple[int, str]:
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout=30)
-        assert self.process.stderr is not None
-        return code, self.process.stderr.read()
-
-
 def _trained_a_while(event: dict) -> bool:
     # Past a few epochs' ends with a checkpoint every 0.05 s: a checkpoint exists by now.
     return event["event"] == "metrics" and event["elapsed_s"] > 0.3 and event["epoch"] > 3
@@ -77,7 +36,7 @@ def _trained_a_while(event: dict) -> bool:
 def test_a_headless_run_is_named_live_refuses_a_second_trainer_and_stops_on_sighup(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    train = Headless(*SPIRAL_FOREVER, "--checkpoint-every", "0.05")
+    train = TrainProcess(*SPIRAL_FOREVER, "--checkpoint-every", "0.05")
     try:
         train.wait_for(_trained_a_while)
         [run] = list_runs()
@@ -110,7 +69,8 @@ def test_a_headless_run_is_named_live_refuses_a_second_trainer_and_stops_on_sigh
         ]
         assert summaries == []  # no second run finished into its metrics
 
-        code, err = train.end(signal.SIGHUP)  # the terminal hung up: as SIGTERM
+        code = train.signal(signal.SIGHUP)  # the terminal hung up: as SIGTERM
+        err = train.stderr()
     finally:
         if train.process.poll() is None:
             train.process.kill()
@@ -382,7 +342,7 @@ def test_runs_shows_damaged_folders_apart_and_resume_latest_skips_them(
 
 def test_train_into_a_closed_pipe_stops_with_a_checkpoint(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    train = Headless(*SPIRAL_FOREVER, "--out", str(out))
+    train = TrainProcess(*SPIRAL_FOREVER, "--out", str(out))
     try:
         train.wait_for(lambda event: event["event"] == "metrics")
         assert train.process.stdout is not None

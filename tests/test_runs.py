@@ -6,14 +6,10 @@ import dataclasses
 import json
 import os
 import pickle
-import queue
 import random
 import re
 import shlex
 import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +18,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from train_process import TrainProcess
 
 from tui_nn.checkpoint import CheckpointError, read_checkpoint, restore_checkpoint, save_checkpoint
 from tui_nn.cli import main
@@ -180,52 +177,6 @@ def test_oversized_networks_are_refused_before_allocation() -> None:
     )
     with pytest.raises(TrainingError, match="parameters"):
         Trainer(huge)
-
-
-class TrainProcess:
-    """`tui-nn train ARGS --json` in a process of its own; a thread reads its stdout's lines, so
-    that a test waits for the event it needs (never for a file, never by sleeping)."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui_nn", "train", *args, "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.events: list[dict] = []
-        self._lines: queue.Queue[dict | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            event = json.loads(line)
-            self.events.append(event)
-            self._lines.put(event)
-        self._lines.put(None)
-
-    def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 60.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            event = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            if event is None:
-                self.process.wait(timeout=30)
-                raise AssertionError(f"tui-nn train ended first: {self.stderr()}")
-            if predicate(event):
-                return event
-
-    def signal(self, signum: int) -> int:
-        """Send `signum` (a no-op once the process has ended) and wait for the exit status."""
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout=30)
-        self._reader.join(timeout=10)
-        return code
-
-    def stderr(self) -> str:
-        assert self.process.stderr is not None
-        return self.process.stderr.read()
 
 
 def is_metrics(
