@@ -104,6 +104,7 @@ async def test_the_app_says_when_it_did_not_use_the_usual_folder(
     monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: said, "the notice")
+        await app.later.settle()  # as quitting does: the lesson pane mounts after the first frame
     assert said == ["not using /tmp/tui-nn-0 (it is a symbolic link); using /tmp/x instead"]
     for fake in NoticeTrainer.instances:
         fake.stop()

@@ -646,5 +646,6 @@ async def test_what_the_loader_guessed_shows_on_the_status_line(fake_app):
     app = TuiNnApp(load_named("xor"), trainer_factory=GuessingTrainer)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: note in status_text(app), "the note on the status line")
+        await app.later.settle()  # as quitting does: the lesson pane mounts after the first frame
     for fake in GuessingTrainer.instances:
         fake.stop()
