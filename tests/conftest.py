@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +31,28 @@ def mnist_folder() -> Path:
     if not (MNIST_T10K / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"the MNIST test files are not at {MNIST_T10K}")
     return MNIST_T10K
+
+
+@pytest.fixture
+def fake_app() -> Iterator[Callable[..., Any]]:
+    """Make the app on a built-in preset with a scripted trainer (`support.FakeTrainer`, or
+    `fake=` a subclass), the preset's `train` settings changed by keyword; every fake made is
+    stopped at the end, so no reader thread outlives a failed test."""
+    import dataclasses
+
+    from support import FakeTrainer
+
+    from tui_nn.presets import load_named, resolve_preset
+    from tui_nn.ui.app import TuiNnApp
+
+    FakeTrainer.instances.clear()
+
+    def make(name: str = "xor", fake: type[Any] = FakeTrainer, **changes: Any) -> Any:
+        preset = load_named(name)
+        if changes:
+            preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, **changes))
+        return TuiNnApp(preset, resolve_preset(name), trainer_factory=fake)
+
+    yield make
+    for trainer in FakeTrainer.instances:
+        trainer.stop()

@@ -7,14 +7,11 @@ process (it imports torch: allow several seconds) to check the whole path end to
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
 import sys
 import typing
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from support import (
@@ -52,21 +49,6 @@ def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("TUI_NN_ASCII", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-@pytest.fixture
-def fake_app() -> Iterator[Callable[..., TuiNnApp]]:
-    FakeTrainer.instances.clear()
-
-    def make(name: str = "xor", **changes: Any) -> TuiNnApp:
-        preset = load_named(name)
-        if changes:
-            preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, **changes))
-        return TuiNnApp(preset, resolve_preset(name), trainer_factory=FakeTrainer)
-
-    yield make
-    for fake in FakeTrainer.instances:  # end the reader threads even when a test failed
-        fake.stop()
 
 
 # -- fake-trainer tests ----------------------------------------------------------------------

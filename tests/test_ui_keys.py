@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Iterator
 
 import pytest
 from lesson_support import logic_loaded
@@ -16,7 +15,6 @@ from textual.widgets import Input, TabbedContent
 from tui_nn.presets import (
     load_named,
     preset_from_dict,
-    resolve_preset,
     save_preset,
     user_presets_dir,
 )
@@ -74,18 +72,6 @@ class LateMetricsFake(FakeTrainer):
         super()._do_reset(command)
 
 
-@pytest.fixture
-def make_app() -> Iterator[Callable[..., TuiNnApp]]:
-    FakeTrainer.instances.clear()
-
-    def make(name: str = "xor", fake: type[FakeTrainer] = FakeTrainer) -> TuiNnApp:
-        return TuiNnApp(load_named(name), resolve_preset(name), trainer_factory=fake)
-
-    yield make
-    for trainer in FakeTrainer.instances:
-        trainer.stop()
-
-
 def sidebar(app: TuiNnApp) -> TabbedContent:
     return app.query_one("#sidebar", TabbedContent)
 
@@ -95,8 +81,8 @@ def focus_in(app: TuiNnApp, tab: str) -> bool:
     return focused is not None and focused in app.query_one(f"#tab-{tab}").query("*")
 
 
-async def test_next_view_takes_the_focus_so_the_rule_keys_work(make_app) -> None:
-    app = make_app("nand", LogicFake)
+async def test_next_view_takes_the_focus_so_the_rule_keys_work(fake_app) -> None:
+    app = fake_app("nand", LogicFake)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.later.lesson is not None, "the lesson pane")
         pane = app.query_one(LessonPane)
@@ -115,8 +101,8 @@ async def test_next_view_takes_the_focus_so_the_rule_keys_work(make_app) -> None
         await wait_for(pilot, lambda: app.query_one(RuleView).position == 1, "one rule step")
 
 
-async def test_escape_leaves_a_field_reverting_its_edit(make_app) -> None:
-    app = make_app()
+async def test_escape_leaves_a_field_reverting_its_edit(fake_app) -> None:
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         fake = FakeTrainer.instances[0]
@@ -148,8 +134,8 @@ async def test_escape_leaves_a_field_reverting_its_edit(make_app) -> None:
         assert fake.names().count("load") == 1
 
 
-async def test_digits_and_alt_letters_jump_to_the_sidebar_tabs(make_app) -> None:
-    app = make_app()
+async def test_digits_and_alt_letters_jump_to_the_sidebar_tabs(fake_app) -> None:
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         for key, tab in [("3", "training"), ("2", "network"), ("1", "presets")]:
@@ -165,8 +151,8 @@ async def test_digits_and_alt_letters_jump_to_the_sidebar_tabs(make_app) -> None
         await wait_for(pilot, lambda: focus_in(app, "network"), "alt+n: network")
 
 
-async def test_layers_move_and_go_with_plain_keys(make_app) -> None:
-    app = make_app("mnist-like")
+async def test_layers_move_and_go_with_plain_keys(fake_app) -> None:
+    app = fake_app("mnist-like")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         await show_tab(pilot, "network")
@@ -191,8 +177,8 @@ async def test_layers_move_and_go_with_plain_keys(make_app) -> None:
         await wait_for(pilot, lambda: len(pane.layer_states) == len(before) - 1, "removed")
 
 
-async def test_reset_while_training_asks_and_drops_the_old_figures(make_app) -> None:
-    app = make_app("xor", LateMetricsFake)
+async def test_reset_while_training_asks_and_drops_the_old_figures(fake_app) -> None:
+    app = fake_app("xor", LateMetricsFake)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
         fake = FakeTrainer.instances[0]
@@ -219,7 +205,7 @@ async def test_reset_while_training_asks_and_drops_the_old_figures(make_app) -> 
 
 
 async def test_open_takes_a_name_a_presets_file_or_a_path_with_completion(
-    make_app, tmp_path
+    fake_app, tmp_path
 ) -> None:
     mine = user_presets_dir() / "mine.toml"
     mine.parent.mkdir(parents=True)
@@ -227,7 +213,7 @@ async def test_open_takes_a_name_a_presets_file_or_a_path_with_completion(
     elsewhere = tmp_path / "elsewhere" / "other.toml"
     elsewhere.parent.mkdir()
     save_preset(dataclasses.replace(load_named("xor"), name="Other"), elsewhere)
-    app = make_app()
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.link.loaded is not None, "loaded")
 
