@@ -45,6 +45,11 @@ def result_line(stdout: str) -> dict:
     return json.loads(lines[-1][len("RESULT ") :])
 
 
+def saved_weights(result: dict) -> dict[str, torch.Tensor]:
+    """The state dict the script saved (its RESULT line names the file)."""
+    return torch.load(result["weights"], weights_only=True)
+
+
 def engine_run(preset) -> Trainer:
     trainer = Trainer(preset)
     trainer.run()
@@ -55,9 +60,10 @@ def assert_same_run(result: dict, trainer: Trainer) -> None:
     summary = trainer.summary()
     assert (result["epochs"], result["stop"]) == (summary.epochs, summary.stop_reason)
     state = trainer.network.state_dict()
-    assert sorted(result["parameters"]) == sorted(state)
+    parameters = saved_weights(result)
+    assert sorted(parameters) == sorted(state)
     for name, value in state.items():
-        got = torch.tensor(result["parameters"][name], dtype=torch.float32)
+        got = parameters[name]
         assert got.shape == value.shape, name
         assert float((got - value).abs().max()) <= 1e-5, name  # in practice: exactly equal
     for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
@@ -115,7 +121,8 @@ def test_exported_script_matches_the_engine(name: str, script_runs) -> None:
 
 def test_hand_computed_results_of_the_scripts(script_runs) -> None:
     nand = result_line(script_runs["nand"].communicate(timeout=180)[0])
-    assert nand["parameters"] == {"0.weight": [[-2.0, -1.0]], "0.bias": [3.0]}
+    nand_weights = {name: t.tolist() for name, t in saved_weights(nand).items()}
+    assert nand_weights == {"0.weight": [[-2.0, -1.0]], "0.bias": [3.0]}
     assert (nand["epochs"], nand["stop"]) == (6, "converged")
     xor = result_line(script_runs["xor-perceptron"].communicate(timeout=180)[0])
     assert xor["stop"] == "not_separable"
@@ -147,8 +154,13 @@ def run_in_process(preset, tmp_path: Path, embed: bool = False) -> dict:
     else:
         write_export(preset, script)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), tui_nn_unimportable():
-        runpy.run_path(str(script), run_name="__main__")
+    argv = sys.argv
+    sys.argv = [str(script)]  # the script reads its options
+    try:
+        with contextlib.redirect_stdout(out), tui_nn_unimportable():
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
     return result_line(out.getvalue())
 
 
@@ -381,10 +393,15 @@ def test_synthetic_constants_agree() -> None:
         synthetic.DEFAULT_NOISE,
         synthetic.DEFAULT_SINE_NOISE,
     )
+    from tui_nn.codegen.loop import SCHEDULE_CONSTANTS
     from tui_nn.data.digits import DIGITS_FILE
-    from tui_nn.training import EVAL_EVERY_STEPS
+    from tui_nn.training import eval_schedule
 
-    assert codegen.DIGITS_FILE == DIGITS_FILE and codegen.EVAL_EVERY_STEPS == EVAL_EVERY_STEPS
+    assert codegen.DIGITS_FILE == DIGITS_FILE
+    assert SCHEDULE_CONSTANTS == {
+        "EVAL_SHARE": eval_schedule.EVAL_SHARE,
+        "CALL_SAMPLES": eval_schedule.CALL_SAMPLES,
+    }
     from tui_nn.codegen.head import SIGNED_OUTPUTS
     from tui_nn.model import SIGNED_OUTPUTS as ENGINE_SIGNED_OUTPUTS
 

@@ -25,8 +25,12 @@ EXAMPLES: list[p.Message] = [
     p.Start(),
     p.Pause(),
     p.TrainEpoch(),
+    p.TrainStep(),
+    p.SetPace(10.0),
+    p.SetPace(None),
     p.Reset(),
     p.SetLearningRate(0.5),
+    p.SetEpochs(40),
     p.SetViews(False),
     p.SetWeights([p.LayerWeights([[1.0, -2.0]], [0.5]), p.LayerWeights(None, [1.0])]),
     p.WatchBackprop(2),
@@ -40,6 +44,10 @@ EXAMPLES: list[p.Message] = [
     p.Metrics(
         5, 5, 0.25, 100.0, 0.5, 0.1, "running", evals=[p.EvalPoint(5, 5, 0.2, None, 1.0, None)]
     ),
+    p.Metrics(6, 6, 0.2, 100.0, 0.6, 0.1, "running", epochs=[p.EpochLoss(6, 6, 0.2)]),
+    p.History([p.EpochLoss(1, 1, 0.7)], [p.EvalPoint(1, 1, 0.6, None, 0.5, None)]),
+    p.DeviceStats("cpu", 12.5, 80_000_000, 1e5, 3.0, None, "CPU run: no GPU figures"),
+    p.DeviceStats("cuda:0", 99.0, 2**30, None, None, p.GpuStats("H200", 1, 2, 50.0, 41.0)),
     p.Snapshot(1, 1, [{"activation": "tanh", "shape": [2, 2]}], curve={"x": [0.0], "y": [1.0]}),
     p.Summary(
         "xor", "cpu", "done", 9, 9, 0.01, None, 1.0, None, 0.2, 180.0, True, "target_loss", "ok"

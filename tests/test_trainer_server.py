@@ -154,10 +154,14 @@ def test_a_run_outlives_its_app_and_a_new_app_attaches(session: Session) -> None
     seen: dict[type[Any], Any] = {}
     for event in again.events():
         seen.setdefault(type(event), event)
-        if isinstance(event, p.Metrics):
+        if isinstance(event, p.Metrics) and event.epochs:
             break
-    assert {p.Ready, p.Loaded, p.RunOpened, p.State} <= seen.keys()
+    assert {p.Ready, p.Loaded, p.RunOpened, p.History, p.State} <= seen.keys()
     assert seen[p.RunOpened].path == run.path and seen[p.State].status == "running"
+    # The whole run so far, from its first epoch, then the live epochs right after it.
+    recorded = [point.epoch for point in seen[p.History].epochs]
+    assert recorded == list(range(1, len(recorded) + 1)) and recorded
+    assert seen[p.Metrics].epochs[0].epoch == recorded[-1] + 1
     again.stop()
     assert session.process.wait(timeout=10) == 0
     assert read_run_info(Path(run.path))["status"] == "stopped"

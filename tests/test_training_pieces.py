@@ -174,3 +174,13 @@ def test_epoch_progress_is_public_and_resumes_exactly(name: str) -> None:
     assert resumed.state.epoch == reference.state.epoch
     for a, b in zip(reference.network.parameters(), resumed.network.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_targets_are_said_with_the_precision_they_were_given() -> None:
+    from tui_nn.training.stop_rules import gradient_stop
+
+    result = Evaluation(0.1, 0.05, 0.99, 0.98, 0)
+    stop = gradient_stop(result, 5, 5, target_loss=None, target_accuracy=0.9751, patience=None)
+    assert stop is not None and "97.51%" in stop.message  # not "98%"
+    stop = gradient_stop(result, 5, 5, target_loss=0.0625, target_accuracy=None, patience=None)
+    assert stop is not None and "0.0625" in stop.message

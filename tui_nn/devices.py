@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from tui_nn import nvml_reading
 from tui_nn.errors import DeviceError
 
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
@@ -226,103 +227,40 @@ def _gpu_usage(devices: list[DeviceInfo]) -> list[DeviceUsage]:
 
     if getattr(torch.version, "hip", None):
         return [bare(d, "utilisation is read with NVML, on NVIDIA GPUs only") for d in devices]
-    import importlib
-
     try:
-        nvml: Any = importlib.import_module("pynvml")
-    except ImportError:
-        return [bare(device, NVML_MISSING) for device in devices]
+        nvml = nvml_reading.open_nvml()
+    except nvml_reading.NvmlUnavailable as error:
+        note = f"NVML cannot read the GPUs here: {error}" if error.installed else NVML_MISSING
+        return [bare(device, note) for device in devices]
     try:
-        nvml.nvmlInit()
-    except Exception as error:  # noqa: BLE001 - NVMLError and its many kinds: say what it said
-        return [bare(d, f"NVML cannot read the GPUs here: {_nvml_text(error)}") for d in devices]
-    try:
-        handles = _nvml_handles(nvml)
+        handles = nvml_reading.list_handles(nvml)
         usages = []
         for device in devices:
-            index = int(device.name.split(":")[1])
-            handle = _match_handle(handles, index, len(devices))
+            handle = _match_handle(handles, int(device.name.split(":")[1]), len(devices))
             if handle is None:
                 usages.append(bare(device, "NVML lists no GPU with this one's UUID or address"))
                 continue
-            usages.append(_read_nvml(nvml, handle, device))
+            reading = nvml_reading.read_gpu(nvml, handle)
+            total = reading.memory_total_bytes
+            usages.append(
+                DeviceUsage(
+                    device.name,
+                    device.description,
+                    device.memory_bytes if total is None else total,
+                    reading.memory_used_bytes,
+                    reading.utilisation_percent,
+                    reading.temperature_c,
+                    reading.note,
+                )
+            )
         return usages
     finally:
-        try:
-            nvml.nvmlShutdown()
-        except Exception:  # noqa: BLE001 - the readings are taken; a failed shutdown is no news
-            pass
+        nvml_reading.close_nvml(nvml)
 
 
-def _nvml_text(error: BaseException) -> str:
-    return str(error) or type(error).__name__
-
-
-def _normal_uuid(given: Any) -> str:
-    """A GPU's UUID as torch and NVML both can give it: lower case, no "GPU-" prefix."""
-    if isinstance(given, bytes):
-        given = given.decode("ascii", "replace")
-    text = str(given).strip().lower()
-    for prefix in ("gpu-", "mig-"):
-        text = text.removeprefix(prefix)
-    return text
-
-
-def _nvml_handles(nvml: Any) -> list[tuple[str, tuple[int, int, int] | None, Any]]:
-    """(UUID, (domain, bus, device), handle) of every GPU NVML sees."""
-    handles = []
-    for index in range(int(nvml.nvmlDeviceGetCount())):
-        handle = nvml.nvmlDeviceGetHandleByIndex(index)
-        try:
-            uuid = _normal_uuid(nvml.nvmlDeviceGetUUID(handle))
-        except Exception:  # noqa: BLE001 - without a UUID the PCI address may still match
-            uuid = ""
-        try:
-            pci = nvml.nvmlDeviceGetPciInfo(handle)
-            address: tuple[int, int, int] | None = (int(pci.domain), int(pci.bus), int(pci.device))
-        except Exception:  # noqa: BLE001 - without an address the UUID may still match
-            address = None
-        handles.append((uuid, address, handle))
-    return handles
-
-
-def _match_handle(
-    handles: list[tuple[str, tuple[int, int, int] | None, Any]], index: int, visible: int
-) -> Any:
+def _match_handle(handles: list[nvml_reading.Handle], index: int, visible: int) -> Any:
     props = torch.cuda.get_device_properties(index)
-    uuid = _normal_uuid(getattr(props, "uuid", ""))
-    if uuid:
-        for their_uuid, _, handle in handles:
-            if their_uuid == uuid:
-                return handle
     address = tuple(
         getattr(props, field, None) for field in ("pci_domain_id", "pci_bus_id", "pci_device_id")
     )
-    if all(isinstance(part, int) for part in address):
-        for _, their_address, handle in handles:
-            if their_address == address:
-                return handle
-    if visible == 1 and len(handles) == 1:
-        return handles[0][2]  # one GPU on either side: it is that one
-    return None
-
-
-def _read_nvml(nvml: Any, handle: Any, device: DeviceInfo) -> DeviceUsage:
-    missing = []
-    total: int | None = device.memory_bytes
-    used = utilisation = temperature = None
-    try:
-        memory = nvml.nvmlDeviceGetMemoryInfo(handle)
-        total, used = int(memory.total), int(memory.used)
-    except Exception:  # noqa: BLE001 - one reading missing leaves the others
-        missing.append("memory in use")
-    try:
-        utilisation = float(nvml.nvmlDeviceGetUtilizationRates(handle).gpu)
-    except Exception:  # noqa: BLE001 - e.g. not supported on this GPU (a MIG slice)
-        missing.append("utilisation")
-    try:
-        temperature = float(nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU))
-    except Exception:  # noqa: BLE001 - e.g. not supported on this GPU
-        missing.append("temperature")
-    note = f"NVML does not give {' or '.join(missing)} here" if missing else ""
-    return DeviceUsage(device.name, device.description, total, used, utilisation, temperature, note)
+    return nvml_reading.match_handle(handles, str(getattr(props, "uuid", "")), address, visible)

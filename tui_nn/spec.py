@@ -98,6 +98,7 @@ class TrainSpec:
     target_loss: float | None = None  # stop once the monitored loss is at or below this
     target_accuracy: float | None = None  # stop once the monitored accuracy (0..1) reaches this
     patience: int | None = None  # stop after this many epochs without a better monitored loss
+    pace: float | None = None  # the app's pace, steps a second (None: full speed); CLI ignores it
 
 
 @dataclass

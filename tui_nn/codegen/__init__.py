@@ -10,15 +10,16 @@ written out), the same split (seeded, or MNIST's official test files), the same 
 same targets, optimizer, batch order and stop rules evaluated at the same epochs. The training
 itself is the engine's own code: the script carries the source of `tui_nn.training`'s
 `gradient_step`, `perceptron_update`, `epoch_order`, `evaluate` and stop rules (`shared`), and
-its loop calls them as the trainer does. At the end it prints the final metrics and a
-`RESULT {json}` line with the parameters under their state-dict names, which is how the tests
-compare it with the engine.
+its loop calls them as the trainer does. At the end it saves the trained weights (the state
+dict, `torch.save`) to a file beside itself, prints the final metrics and a short `RESULT {json}`
+line naming that file, which is how the tests compare it with the engine; `--load` evaluates the
+saved weights instead of training.
 
 - `data`: `load_data()` for each data set
 - `head`: the network and the task head (targets, loss, predictions)
 - `loop`: the engine's training functions, the loop that calls them, the report
 - `shared`: the engine's source, read from its files
-- `script`: `export_script`, which puts the parts together
+- `script`: `export_script`, which puts the parts together, and `write_export`
 
 This package must not import torch or textual (the app shows the code without loading torch).
 """
@@ -30,16 +31,23 @@ from tui_nn.codegen.data import (
     DIGITS_FILE,
     SYNTHETIC_CONSTANTS,
 )
-from tui_nn.codegen.loop import EVAL_EVERY_STEPS
-from tui_nn.codegen.script import export_script, write_export
+from tui_nn.codegen.script import (
+    export_conflicts,
+    export_files,
+    export_script,
+    weights_path,
+    write_export,
+)
 
 __all__ = [
     "DEFAULT_NOISE",
     "DEFAULT_SAMPLES",
     "DEFAULT_SINE_NOISE",
     "DIGITS_FILE",
-    "EVAL_EVERY_STEPS",
     "SYNTHETIC_CONSTANTS",
+    "export_conflicts",
+    "export_files",
     "export_script",
+    "weights_path",
     "write_export",
 ]

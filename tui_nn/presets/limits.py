@@ -22,6 +22,7 @@ __all__ = [
     "NOISE",
     "TARGET_ACCURACY",
     "TARGET_LOSS",
+    "PACE",
     "TEST_FRACTION",
     "WEIGHT_DECAY",
     "Interval",
@@ -68,6 +69,7 @@ LEARNING_RATE = Interval(lo=0.0, lo_open=True)
 MOMENTUM = Interval(lo=0.0, hi=1.0, hi_open=True)
 WEIGHT_DECAY = Interval(lo=0.0)
 TARGET_LOSS = Interval(lo=0.0)
+PACE = Interval(lo=0.0, lo_open=True, hi=1000.0)  # steps a second
 TARGET_ACCURACY = Interval(lo=0.0, lo_open=True, hi=1.0)  # a share: 1.0 is every sample
 TEST_FRACTION = Interval(lo=0.0, hi=1.0, hi_open=True)
 NOISE = Interval(lo=0.0)

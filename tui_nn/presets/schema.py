@@ -34,6 +34,7 @@ from .limits import (
     MAX_LAYERS,
     MAX_UNITS,
     MOMENTUM,
+    PACE,
     TARGET_ACCURACY,
     TARGET_LOSS,
     WEIGHT_DECAY,
@@ -205,6 +206,8 @@ class _PresetChecker(Checker):
             )
         if t.get("patience") is not None:
             spec.patience = self.count(t["patience"], (*p, "patience"))
+        if t.get("pace") is not None:
+            spec.pace = self.number(t["pace"], (*p, "pace"), PACE)
         return spec
 
 

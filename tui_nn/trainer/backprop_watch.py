@@ -28,11 +28,12 @@ class BackpropWatch:
     def __init__(self, send_event: Callable[[protocol.Event], None]) -> None:
         self._send_event = send_event
         self.sample: int | None = None  # the watched training sample; None: nothing is sent
+        self.check = False  # with the gradient check
         self._next = 0.0
 
-    def watch(self, sample: int | None, trainer: Trainer | None) -> None:
+    def watch(self, sample: int | None, trainer: Trainer | None, check: bool = False) -> None:
         """Watch `sample` (None: stop), and send its `Backprop` at once."""
-        self.sample = sample
+        self.sample, self.check = sample, check
         self.send(trainer)
 
     def due(self) -> bool:
@@ -49,7 +50,7 @@ class BackpropWatch:
         self._next = time.monotonic() + BACKPROP_INTERVAL_S
         state = trainer.state
         try:
-            result = backprop_trainer(trainer, sample)
+            result = backprop_trainer(trainer, sample, check=self.check)
         except TuiNnError as error:
             self._send_event(protocol.Backprop(state.epoch, state.step, None, str(error)))
             return

@@ -13,12 +13,14 @@ A connection goes like this:
     app                                     trainer
      |  (connects)                             |
      |  <------------------------------ Ready  |  protocol version, devices, pid
-     |  <--------------- Loaded, Run, State ...|  what a newly attached app needs (attach)
+     |  <------- Loaded, Run, History, State ..|  what a newly attached app needs (attach)
      |  Load(preset) ------------------------> |
      |  <------------------------ Loaded, State|  data and network sizes, data overview
      |  Start -------------------------------> |
      |  <------------ Run, State("running")    |  the run folder, at a run's first start
-     |  <--------- Metrics, Snapshot, ...      |  ~10 a second while training
+     |  <--------- Metrics, Snapshot, ...      |  ~10 a second while training (every step
+     |                                         |  at a SetPace pace)
+     |  <---------------------- DeviceStats    |  ~1 a second
      |  <---------------- Summary, State       |  when a stop rule or the budget ends the run
      |  Quit --------------------------------> |  (or Detach: the run goes on in the background)
 
@@ -30,70 +32,33 @@ This module imports neither torch nor Textual: both sides, the CLI and the tests
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from tui_nn.lesson.backprop import BackpropResult
-from tui_nn.trainer.typed_json import ShapeError, reader_for, to_plain
+from tui_nn.trainer.protocol_codec import ProtocolError as ProtocolError
+from tui_nn.trainer.protocol_codec import decode_line, message_from_json, message_to_json
+from tui_nn.trainer.protocol_parts import DeviceInfo as DeviceInfo
+from tui_nn.trainer.protocol_parts import EpochLoss as EpochLoss
+from tui_nn.trainer.protocol_parts import EvalPoint as EvalPoint
+from tui_nn.trainer.protocol_parts import GpuStats as GpuStats
+from tui_nn.trainer.protocol_parts import LayerWeights as LayerWeights
+from tui_nn.trainer.protocol_parts import StopMark as StopMark
 from tui_nn.trainer.view_data import Curve as Curve
 from tui_nn.trainer.view_data import DataOverview as DataOverview
 from tui_nn.trainer.view_data import DataPoints as DataPoints
 from tui_nn.trainer.view_data import DecisionMap as DecisionMap
 from tui_nn.trainer.view_data import LayerStats as LayerStats
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 Status = Literal["idle", "ready", "running", "paused", "done", "diverged", "failed", "stopped"]
 
 
-class ProtocolError(ValueError):
-    """A line that is not a message of this protocol (or of its version)."""
-
-
 class VersionMismatch(ProtocolError):
     """The other side speaks another version of this protocol."""
-
-
-# -- parts of messages -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    name: str  # "cpu", "cuda:0", "mps"
-    description: str
-    memory_bytes: int | None
-
-
-@dataclass(frozen=True)
-class StopMark:
-    """Where a stop rule fired (drawn on the plots)."""
-
-    epoch: int
-    step: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class EvalPoint:
-    """One evaluation on the whole training (and test) set, at an epoch's end."""
-
-    epoch: int
-    step: int
-    train_loss: float
-    test_loss: float | None
-    train_acc: float | None
-    test_acc: float | None
-
-
-@dataclass(frozen=True)
-class LayerWeights:
-    """Hand-set weights of one layer: rows of the weight matrix, and the biases (None: keep)."""
-
-    weights: list[list[float]] | None = None
-    bias: list[float] | None = None
 
 
 # -- commands: app -> trainer ----------------------------------------------------------------
@@ -135,6 +100,22 @@ class TrainEpoch:
 
 
 @dataclass(frozen=True)
+class TrainStep:
+    """One optimizer step (the perceptron rule: one sample), then pause."""
+
+    NAME: ClassVar[str] = "step"
+
+
+@dataclass(frozen=True)
+class SetPace:
+    """Train at most `steps_per_s` optimizer steps a second (None: full speed). At a pace, every
+    step sends its `Metrics` and, with the views on, its `Snapshot`; applies at once."""
+
+    NAME: ClassVar[str] = "pace"
+    steps_per_s: float | None
+
+
+@dataclass(frozen=True)
 class Reset:
     """Fresh weights from the preset's seed; the run so far is closed."""
 
@@ -147,6 +128,15 @@ class SetLearningRate:
 
     NAME: ClassVar[str] = "lr"
     value: float
+
+
+@dataclass(frozen=True)
+class SetEpochs:
+    """A new epoch budget; applies at once, also while training. Raising it past the end of a
+    run that its budget ended lets that run go on (`Start`)."""
+
+    NAME: ClassVar[str] = "set_epochs"
+    value: int
 
 
 @dataclass(frozen=True)
@@ -170,6 +160,7 @@ class WatchBackprop:
 
     NAME: ClassVar[str] = "backprop"
     sample: int | None
+    check: bool = False  # with a finite-difference check of a few weights against autograd
 
 
 @dataclass(frozen=True)
@@ -194,8 +185,11 @@ Command = (
     | Start
     | Pause
     | TrainEpoch
+    | TrainStep
+    | SetPace
     | Reset
     | SetLearningRate
+    | SetEpochs
     | SetViews
     | SetWeights
     | WatchBackprop
@@ -255,6 +249,7 @@ class State:
     message: str = ""
     lr: float | None = None
     stops: list[StopMark] = field(default_factory=list)
+    pace: float | None = None  # steps a second (None: full speed)
 
 
 @dataclass(frozen=True)
@@ -262,8 +257,10 @@ class Metrics:
     """Training progress since the last `Metrics` (about 10 a second while training).
 
     `train_loss` is the mean loss of the steps in that window (None when there were none, and
-    for the perceptron rule, whose cost is its errors per epoch: see `evals`); `evals` are the
-    evaluations made since the last event, and the fields after `status` repeat the latest."""
+    for the perceptron rule, whose cost is its errors per epoch: see `evals`); `epochs` are the
+    training losses of the epochs that ended since the last event (the run's history at the
+    resolution of training); `evals` are the evaluations made since the last event, and the
+    fields after `status` repeat the latest."""
 
     NAME: ClassVar[str] = "metrics"
     epoch: int
@@ -278,6 +275,17 @@ class Metrics:
     train_acc: float | None = None
     test_acc: float | None = None
     evals: list[EvalPoint] = field(default_factory=list)
+    epochs: list[EpochLoss] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class History:
+    """What the run in progress has recorded so far (its `Metrics.epochs` and `evals`), sent to a
+    newly attached app before `State`, so that its plots start at the run's first step."""
+
+    NAME: ClassVar[str] = "history"
+    epochs: list[EpochLoss]
+    evals: list[EvalPoint]
 
 
 @dataclass(frozen=True)
@@ -329,6 +337,20 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class DeviceStats:
+    """The trainer process and its device, about once a second while an app is attached."""
+
+    NAME: ClassVar[str] = "device_stats"
+    device: str
+    cpu_percent: float | None  # of one core, by the trainer process
+    rss_bytes: int | None  # the trainer's resident memory
+    samples_per_s: float | None  # while training
+    eta_s: float | None  # time left to the epoch budget at that rate
+    gpu: GpuStats | None = None
+    note: str = ""  # why the panel shows less (no NVML, a CPU run, ...)
+
+
+@dataclass(frozen=True)
 class Error:
     """A command failed; the message is one line for the user."""
 
@@ -347,7 +369,18 @@ class Exited:
 
 
 Event = (
-    Ready | Loaded | RunOpened | State | Metrics | Snapshot | Backprop | Summary | Error | Exited
+    Ready
+    | Loaded
+    | RunOpened
+    | State
+    | Metrics
+    | History
+    | Snapshot
+    | Backprop
+    | Summary
+    | DeviceStats
+    | Error
+    | Exited
 )
 Message = Command | Event
 
@@ -361,11 +394,7 @@ EVENTS: dict[str, type[Any]] = {cls.NAME: cls for cls in typing.get_args(Event)}
 
 def to_json(message: Message) -> dict[str, Any]:
     """The message as a JSON-ready dict: its name first, then its fields."""
-    key = "cmd" if isinstance(message, _COMMAND_TYPES) else "event"
-    body: dict[str, Any] = {key: message.NAME}
-    for item in dataclasses.fields(message):
-        body[item.name] = to_plain(getattr(message, item.name))
-    return body
+    return message_to_json(message, "cmd" if isinstance(message, _COMMAND_TYPES) else "event")
 
 
 def encode(message: Message) -> str:
@@ -378,17 +407,17 @@ def encode(message: Message) -> str:
 
 def decode_event(line: str | bytes) -> Event:
     """The event on `line`; `ProtocolError` (one line) when it is not one."""
-    return typing.cast(Event, _decode(line, "event", EVENTS))
+    return typing.cast(Event, decode_line(line, "event", EVENTS))
 
 
 def decode_command(line: str | bytes) -> Command:
     """The command on `line`; `ProtocolError` (one line) when it is not one."""
-    return typing.cast(Command, _decode(line, "cmd", COMMANDS))
+    return typing.cast(Command, decode_line(line, "cmd", COMMANDS))
 
 
 def event_from_json(body: dict[str, Any]) -> Event:
     """An event from its already-parsed dict."""
-    return typing.cast(Event, _from_json(body, "event", EVENTS))
+    return typing.cast(Event, message_from_json(body, "event", EVENTS))
 
 
 def check_version(ready: Ready) -> None:
@@ -398,31 +427,3 @@ def check_version(ready: Ready) -> None:
             f"the trainer speaks protocol version {ready.protocol} and this app version "
             f"{PROTOCOL_VERSION}: install the same tui-nn for both (or quit that run's app)"
         )
-
-
-def _decode(line: str | bytes, key: str, kinds: dict[str, type[Any]]) -> Any:
-    try:
-        body = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"not a JSON line: {_preview(line)} ({error})") from None
-    return _from_json(body, key, kinds)
-
-
-def _from_json(body: Any, key: str, kinds: dict[str, type[Any]]) -> Any:
-    if not isinstance(body, dict):
-        raise ProtocolError(f"a message is a JSON object, got {type(body).__name__}")
-    name = body.get(key)
-    cls = kinds.get(name) if isinstance(name, str) else None
-    if cls is None or not isinstance(name, str):
-        known = ", ".join(sorted(kinds))
-        raise ProtocolError(f"unknown {key} {name!r} (known: {known})")
-    try:
-        return reader_for(cls)(body, name)
-    except ShapeError as error:
-        raise ProtocolError(str(error)) from None
-
-
-def _preview(line: str | bytes) -> str:
-    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-    text = text.strip()
-    return repr(text if len(text) <= 80 else text[:77] + "...")

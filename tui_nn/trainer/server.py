@@ -11,6 +11,7 @@ reader thread per connected app decodes its commands into the inbox; one thread 
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -26,6 +27,7 @@ from tui_nn.trainer.inbox import Attached as _Attached
 from tui_nn.trainer.inbox import Gone as _Gone
 from tui_nn.trainer.inbox import Inbox
 from tui_nn.trainer.inbox import Wake as _Wake
+from tui_nn.trainer.pace import Pace, train_paced
 from tui_nn.trainer.protocol import (
     PROTOCOL_VERSION,
     BackpropStep,
@@ -37,21 +39,24 @@ from tui_nn.trainer.protocol import (
     Quit,
     Reset,
     Resume,
+    SetEpochs,
     SetLearningRate,
+    SetPace,
     SetViews,
     SetWeights,
     Start,
-    State,
     TrainEpoch,
+    TrainStep,
     WatchBackprop,
 )
+from tui_nn.trainer.reports import STATS_INTERVAL_S, StatsTicker, loaded_event, state_event
+from tui_nn.trainer.run_keeper import RunKeeper
 
-if TYPE_CHECKING:  # both import torch, which loads once the trainer is up (see `serve`)
-    from tui_nn.runs.session import RunSession
+if TYPE_CHECKING:  # it imports torch, which loads once the trainer is up (see `serve`)
     from tui_nn.training import Trainer
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
-CHECKPOINT_INTERVAL_S = 30.0
+PACED_VIEWS_PER_S = 30  # at a pace, they follow every step up to this many a second
 FIRST_ATTACH_S = 60.0  # a socket trainer whose app never connects ends after this
 
 
@@ -75,7 +80,9 @@ class TrainerServer:
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
         self._backprop = BackpropWatch(self.send)  # the Backprop view's sample, if watched
-        self._run_folder: RunSession | None = None  # the run in progress, made at its first start
+        self._run = RunKeeper(self.send, socket_path)  # the run in progress: folder and record
+        self._pace = Pace()
+        self._stats = StatsTicker(self.send)  # DeviceStats while an app is attached
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
         self._ever_attached = False
         self._joining: AppConnection | None = None  # an app that connected and awaits its welcome
@@ -135,20 +142,22 @@ class TrainerServer:
         elif gone.connection is self._joining:
             self._joining = None
         else:
+            self._run.app_attached(self._app is not None)  # `send` may have dropped it first
             return
+        self._run.app_attached(self._app is not None)
         gone.connection.close()
 
     def _welcome(self) -> None:
         """What a newly attached app needs: devices, the loaded preset, the run folder, the state."""
         if self._joining is not None:
             self._app, self._joining = self._joining, None
+            self._run.app_attached(True)
         if self._devices is not None:
             self.send(protocol.Ready(PROTOCOL_VERSION, self._devices, os.getpid()))
         if self._loaded_event is not None:
             self.send(self._loaded_event)
-        if self._run_folder is not None:
-            self.send(protocol.RunOpened(str(self._run_folder.path)))
         if self._trainer is not None:
+            self._run.welcome()
             self._send_state()
             self._send_snapshot()
 
@@ -168,8 +177,15 @@ class TrainerServer:
             gone = self._app is None and self._joining is None
             if gone and (not self.detachable or self._ever_attached):
                 break  # the app went away (a detached run ends here once it is done)
-            command = self._next_command(timeout=None if self._ever_attached else FIRST_ATTACH_S)
-            if command is None or isinstance(command, Quit) or self.stop_requested:
+            if not self._ever_attached:
+                command = self._next_command(timeout=FIRST_ATTACH_S)
+                if command is None:
+                    break  # no app came
+            else:
+                command = self._next_command(timeout=self._send_stats_if_due())
+                if command is None:
+                    continue
+            if isinstance(command, Quit) or self.stop_requested:
                 break
             try:
                 self._handle(command)
@@ -179,7 +195,8 @@ class TrainerServer:
             except Exception as error:  # noqa: BLE001 - report, keep serving
                 self.send(protocol.Error(f"unexpected error: {type(error).__name__}: {error}"))
                 self._send_state()
-        self._close_run("stopped")
+        self._run.close(self._trainer, "stopped")
+        self._stats.close()
 
     def _handle(self, command: Inbox) -> None:
         match command:
@@ -194,14 +211,23 @@ class TrainerServer:
             case SetLearningRate(value=value):
                 self._require_trainer().set_learning_rate(value)
                 self._send_state()
+            case SetEpochs(value=value):
+                self._set_epochs(value)
+                self._send_state()
             case Start():
-                self._run(None)
+                self._train(None)
             case TrainEpoch():
                 trainer = self._require_trainer()
-                self._run(trainer.state.epoch + 1)
+                self._train(trainer.state.epoch + 1)
+            case TrainStep():
+                self._train(None, max_steps=1)
+            case SetPace(steps_per_s=steps_per_s):
+                self._pace.set(steps_per_s)
+                self._send_state()
             case Reset():
                 trainer = self._require_trainer()
-                self._close_run("stopped")
+                self._run.close(trainer, "stopped")
+                self._run.forget()
                 trainer.reset()
                 self._send_state()
                 self._send_snapshot()
@@ -214,8 +240,8 @@ class TrainerServer:
                 self._require_trainer().set_weights(layers)
                 self._send_state()
                 self._send_snapshot()
-            case WatchBackprop(sample=sample):
-                self._backprop.watch(sample, self._trainer)
+            case WatchBackprop(sample=sample, check=check):
+                self._backprop.watch(sample, self._trainer, check)
             case BackpropStep(sample=sample):
                 self._backprop.step(self._require_trainer(), sample)
                 self._send_state()
@@ -234,22 +260,16 @@ class TrainerServer:
 
     def _resume(self, path: str) -> None:
         """Load a run folder's preset and last checkpoint; `start` then continues that run."""
-        from pathlib import Path
-
         from tui_nn.presets import load_preset, preset_to_dict
-        from tui_nn.runs import RunSession
 
-        current = self._run_folder
-        if current is not None and current.path.resolve() == Path(path).expanduser().resolve():
-            self._close_run("stopped")  # its own run, continued: free the folder's lock first
-        session = RunSession.resume(
-            path, socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S
-        )
-        preset = load_preset(session.path / "preset.toml")
-        self._load(preset_to_dict(preset))
-        session.start(self._require_trainer(), status="paused")  # restores the checkpoint first
-        self._run_folder = session
-        self.send(protocol.RunOpened(str(session.path)))
+        if self._run.is_folder(path):
+            self._run.close(self._trainer, "stopped")  # its own run, continued: free its lock
+
+        def load(preset_file: str) -> Trainer:
+            self._load(preset_to_dict(load_preset(preset_file)))
+            return self._require_trainer()
+
+        self._run.resume(path, load)
         self._send_state()
         self._send_snapshot()
 
@@ -261,125 +281,148 @@ class TrainerServer:
         return self._trainer
 
     def _load(self, preset_dict: dict[str, Any]) -> None:
-        from tui_nn.model import model_parameter_count
         from tui_nn.presets import preset_from_dict
-        from tui_nn.snapshot import data_overview
         from tui_nn.training import Trainer
 
-        self._close_run("stopped")
+        self._run.close(self._trainer, "stopped")
+        self._run.forget()
         self._drop_trainer()
         try:
             preset = preset_from_dict(preset_dict, source="the app")
-            trainer = Trainer(preset, on_event=self._on_event, on_epoch_end=self._on_epoch_end)
+            trainer = Trainer(
+                preset, on_event=self._run.metrics, on_epoch_end=self._run.epoch_ended
+            )
         except TuiNnError as error:
             self._load_error = str(error)
             raise
         self._load_error = None
         self._trainer = trainer
-        data = trainer.dataset
-        self._loaded_event = protocol.Loaded(
-            preset=preset.name,
-            device=str(trainer.device),
-            n_features=data.n_features,
-            n_classes=data.n_classes,
-            input_names=data.input_names[:16],
-            task=data.task,
-            n_train=trainer.n_train,
-            n_test=len(trainer.x_test),
-            parameters=model_parameter_count(preset.model, data.n_features),
-            steps_per_epoch=trainer.steps_per_epoch,
-            overview=data_overview(trainer),
-            data_note=data.note or "",
-        )
+        self._stats.use_device(str(trainer.device))
+        self._loaded_event = loaded_event(trainer)
         self.send(self._loaded_event)
         self._send_state()
         self._send_snapshot()
 
-    def _run(self, until_epoch: int | None) -> None:
+    def _set_epochs(self, epochs: int) -> None:
         trainer = self._require_trainer()
-        if trainer.finished:
+        trainer.set_epochs(epochs)
+        state = trainer.state
+        if state.status == "done" and state.stop_reason == "epochs" and epochs > state.epoch:
+            self._run.extend(trainer)  # the budget had ended it: `Start` goes on
+
+    def _train(self, until_epoch: int | None, max_steps: int | None = None) -> None:
+        """Train (at the pace set) until a stop rule, the budget, `until_epoch`, `max_steps`
+        steps or a pause; `n` or a step after DONE go on in the same run."""
+        trainer = self._require_trainer()
+        go_on = until_epoch is not None or max_steps is not None
+        if trainer.finished and not (go_on and self._run.extend(trainer)):
             self._send_state()
             return
-        if self._run_folder is None:
-            self._open_run()
-        else:
-            self._run_folder.running()
+        self._run.starting(trainer)
         self._send_state("running")
-        trainer.run(until_epoch=until_epoch, should_pause=self._should_pause)
-        if not trainer.finished and self._run_folder is not None:
-            self._run_folder.pause(trainer)  # first: a run the app sees paused has its checkpoint
+        if self._pace.full and max_steps is None:
+            trainer.run(until_epoch=until_epoch, should_pause=self._should_pause)
+        else:
+            self._train_paced(trainer, until_epoch, max_steps)
+        if not trainer.finished:
+            self._run.paused(trainer)  # first: a run the app sees paused has its checkpoint
         self._send_state()
         self._send_snapshot()
         if trainer.finished:
             summary = trainer.summary()
             self.send(summary)
-            self._close_run(summary.status, message=summary.message, summary=summary)
+            self._run.close(trainer, summary.status, message=summary.message, summary=summary)
 
-    # -- the run folder: its lifecycle is `tui_nn.runs.RunSession`'s, as in `tui-nn train` --
-
-    def _open_run(self) -> None:
-        from tui_nn.runs import RunSession
-
-        session = RunSession.new(socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S)
-        session.start(self._require_trainer())
-        self._run_folder = session
-        self.send(protocol.RunOpened(str(session.path)))
-
-    def _on_event(self, event: protocol.Metrics) -> None:
-        if self._run_folder is not None:
-            self._run_folder.record(event)
-        self.send(event)
-
-    def _on_epoch_end(self, trainer: Trainer) -> None:
-        if self._run_folder is not None:
-            self._run_folder.epoch_ended(trainer)  # the periodic checkpoint
-
-    def _close_run(
-        self, status: str, message: str = "", summary: protocol.Summary | None = None
+    def _train_paced(
+        self, trainer: Trainer, until_epoch: int | None, max_steps: int | None
     ) -> None:
-        """Close the run in progress: its summary, a checkpoint and the model (unless the trainer
-        diverged or failed: the last good checkpoint stays), then its status in run.json."""
-        session, self._run_folder = self._run_folder, None
-        if session is None:
-            return
-        try:
-            session.close(self._trainer, status, message, summary=summary)
-        except TuiNnError as error:
-            self.send(protocol.Error(str(error)))
+        train_paced(
+            trainer,
+            self._pace,
+            until_epoch,
+            max_steps,
+            after_step=self._send_step_views,
+            wait=self._wait_between_steps,
+            should_pause=self._should_pause,
+        )
+
+    def _wait_between_steps(self, seconds: float) -> bool:
+        """Take commands for `seconds`; True when one of them asks to pause."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            try:
+                command = self._inbox.get(timeout=min(left, STATS_INTERVAL_S))
+            except queue.Empty:
+                self._send_stats_if_due()
+                continue
+            if self._while_training(command):
+                return True
+        return self.stop_requested
+
+    def _send_step_views(self) -> None:
+        """After each step at a pace: the views, every step up to `PACED_VIEWS_PER_S` a second."""
+        slow = (self._pace.steps_per_s or math.inf) <= PACED_VIEWS_PER_S
+        if (
+            slow
+            or time.monotonic() >= self._next_snapshot - SNAPSHOT_INTERVAL_S + 1 / PACED_VIEWS_PER_S
+        ):
+            self._send_snapshot()
 
     def _should_pause(self) -> bool:
-        """Called by the engine about every 20 ms: apply learning-rate changes at once, and
-        pause for anything else (it is handled once the engine has returned)."""
+        """Called by the engine about every 20 ms: the views, the device stats, and the commands
+        that came meanwhile."""
         if self.stop_requested:
             return True
         if self._views and time.monotonic() >= self._next_snapshot:
             self._send_snapshot()
         elif self._backprop.due():
             self._backprop.send(self._trainer)
+        self._send_stats_if_due()
         while True:
             try:
                 command = self._inbox.get_nowait()
             except queue.Empty:
                 return False
-            match command:
-                case SetLearningRate(value=value):
-                    try:
-                        self._require_trainer().set_learning_rate(value)
-                    except TuiNnError as error:
-                        self.send(protocol.Error(str(error)))
-                case _Attached():
-                    self._welcome()
-                case _Gone() if self.detachable:
-                    self._on_gone(command)  # the run outlives its app; `tui-nn attach` finds it
-                case SetViews(enabled=enabled):
-                    self._views = enabled
-                case WatchBackprop(sample=sample):
-                    self._backprop.watch(sample, self._trainer)
-                case Pause():
-                    return True
-                case _:
-                    self._deferred.append(command)
-                    return True
+            if self._while_training(command):
+                return True
+
+    def _while_training(self, command: Inbox) -> bool:
+        """Apply the learning rate and the pace at once; True (pause) for anything else, which is
+        handled once the engine has returned."""
+        match command:
+            case SetLearningRate(value=value):
+                try:
+                    self._require_trainer().set_learning_rate(value)
+                except TuiNnError as error:
+                    self.send(protocol.Error(str(error)))
+            case SetEpochs(value=value):
+                try:
+                    self._set_epochs(value)
+                except TuiNnError as error:
+                    self.send(protocol.Error(str(error)))
+            case SetPace(steps_per_s=steps_per_s):
+                try:
+                    self._pace.set(steps_per_s)
+                except TuiNnError as error:
+                    self.send(protocol.Error(str(error)))
+                self._send_state("running")
+            case _Attached():
+                self._welcome()
+            case _Gone() if self.detachable:
+                self._on_gone(command)  # the run outlives its app; `tui-nn attach` finds it
+            case SetViews(enabled=enabled):
+                self._views = enabled
+            case WatchBackprop(sample=sample, check=check):
+                self._backprop.watch(sample, self._trainer, check)
+            case Pause():
+                return True
+            case _:
+                self._deferred.append(command)
+                return True
+        return self.stop_requested
+
+    def _send_stats_if_due(self) -> float:
+        return self._stats.due(self._trainer, attached=self._app is not None)
 
     def _send_snapshot(self) -> None:
         self._backprop.send(self._trainer)  # nothing unless the Backprop view watches a sample
@@ -391,21 +434,7 @@ class TrainerServer:
         self.send(take_snapshot(self._trainer))
 
     def _send_state(self, status: protocol.Status | None = None) -> None:
-        trainer = self._trainer
-        if trainer is None:
-            self.send(State("idle"))
-            return
-        state = trainer.state
-        self.send(
-            State(
-                status=status or ("idle" if state.status == "ready" else state.status),
-                epoch=state.epoch,
-                step=state.step,
-                message=state.message,
-                lr=trainer.learning_rate,
-                stops=list(state.stops),
-            )
-        )
+        self.send(state_event(self._trainer, status, self._pace.steps_per_s))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from tui_nn.trainer.protocol import EvalPoint, Metrics, Status, StopMark, Summary
+from tui_nn.trainer.protocol import EpochLoss, EvalPoint, Metrics, Status, StopMark, Summary
 from tui_nn.training.evaluation import Evaluation
 from tui_nn.training.stop_rules import Stop
 
@@ -43,8 +43,10 @@ def metrics_event(
     samples_per_s: float,
     lr: float,
     evals: list[EvalPoint],
+    epochs: list[EpochLoss],
 ) -> Metrics:
-    """One event: the window's training loss, and every evaluation since the last event."""
+    """One event: the window's training loss, each epoch's since the last event, and every
+    evaluation since then."""
     latest = evals[-1] if evals else None
     return Metrics(
         epoch=state.epoch,
@@ -58,7 +60,8 @@ def metrics_event(
         test_loss=latest.test_loss if latest else None,
         train_acc=latest.train_acc if latest else None,
         test_acc=latest.test_acc if latest else None,
-        evals=evals,  # every evaluation since the last event, for per-epoch curves
+        evals=evals,
+        epochs=epochs,
     )
 
 

@@ -70,7 +70,9 @@ def gradient_stop(
     if target_loss is not None and loss <= target_loss:
         return Stop("target_loss", f"reached the target {which} loss {target_loss:g}")
     if target_accuracy is not None and accuracy is not None and accuracy >= target_accuracy:
-        return Stop("target_accuracy", f"reached the target {which} accuracy {target_accuracy:.0%}")
+        return Stop(
+            "target_accuracy", f"reached the target {which} accuracy {100 * target_accuracy:.6g}%"
+        )
     if patience is not None and epoch - best_epoch >= patience:
         return Stop(
             "patience",

@@ -8,7 +8,6 @@ samples of the epoch, which are its cost. The trainer drives either one the same
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from tui_nn.errors import TrainingError
 from tui_nn.model import TaskHead
 from tui_nn.spec import TrainSpec
 from tui_nn.training.batch_order import BatchOrder
+from tui_nn.training.eval_schedule import evaluation_interval
 from tui_nn.training.evaluation import Evaluation, perceptron_costs
 from tui_nn.training.steps import gradient_step, perceptron_update
 from tui_nn.training.stop_rules import (
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from tui_nn.training.trainer import Trainer
 
 __all__ = [
-    "EVAL_EVERY_STEPS",
     "EpochProgress",
     "GradientDescent",
     "PerceptronRule",
@@ -44,9 +43,6 @@ __all__ = [
     "learning_rule",
     "make_optimizer",
 ]
-
-# Full evaluations cost a forward pass over all data: do one about every this many steps.
-EVAL_EVERY_STEPS = 256
 
 
 @dataclass(frozen=True)
@@ -102,13 +98,15 @@ class GradientDescent:
         t: torch.Tensor,
         order: BatchOrder,
         new_optimizer: Callable[[], torch.optim.Optimizer | None],
+        *,
+        evaluate_every: int,
     ) -> None:
         self.head, self.x, self.t, self.order = head, x, t, order
         self.new_optimizer = new_optimizer
         self.optimizer = new_optimizer()
         if self.optimizer is not None:
             check_gradient_flows(head.train_net)
-        self.evaluate_every = max(1, math.ceil(EVAL_EVERY_STEPS / order.steps_per_epoch))
+        self.evaluate_every = evaluate_every  # epochs: see `tui_nn.training.eval_schedule`
 
     @property
     def can_train(self) -> bool:
@@ -262,6 +260,12 @@ def learning_rule(trainer: Trainer) -> GradientDescent | PerceptronRule:
         generator=trainer.generator,
         device=trainer.device,
     )
+    every = evaluation_interval(trainer.n_train, len(trainer.x_test), order.steps_per_epoch)
     return GradientDescent(
-        trainer.head, trainer.x_train, trainer.t_train, order, trainer.make_optimizer
+        trainer.head,
+        trainer.x_train,
+        trainer.t_train,
+        order,
+        trainer.make_optimizer,
+        evaluate_every=every,
     )

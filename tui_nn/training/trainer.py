@@ -4,7 +4,8 @@ them (stepping, pausing, evaluations at epochs' ends, stop rules, metric events,
 One trainer serves every path (the app's trainer process, `tui-nn train`, the tests). It is driven
 step by step (`step_batch`, `run_epoch`) or run until a stop rule or a pause (`run`). Metric events
 are the protocol's `Metrics`, sent to `on_event` at most `event_interval_s` apart, so a UI is never
-flooded; `summary()` is the run's `Summary`.
+flooded, each with the training loss of every epoch since the last (`MetricsWindow`), so nothing
+of the run is lost; `summary()` is the run's `Summary`. Evaluations follow `eval_schedule`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from collections.abc import Callable
 import torch
 
 from tui_nn.data import Dataset, load_dataset
-from tui_nn.data.scaling import InputScaling, fill_missing, fit_scaling
+from tui_nn.data.scaling import InputScaling
 from tui_nn.devices import release_device_memory, resolve_device
 from tui_nn.errors import TrainingError
 from tui_nn.model import TaskHead, build_head, build_network
-from tui_nn.spec import Preset, standardizes
+from tui_nn.spec import Preset
 from tui_nn.trainer.protocol import EvalPoint, LayerWeights, Metrics, Status, Summary
 from tui_nn.training.batch_order import BatchOrder
+from tui_nn.training.eval_schedule import train_target_met
 from tui_nn.training.evaluation import Evaluation, evaluate
 from tui_nn.training.hand_weights import copy_layer_weights
-from tui_nn.training.metrics_window import MetricsWindow
+from tui_nn.training.input_data import InputData
+from tui_nn.training.metrics_window import MetricsWindow, epoch_stride
 from tui_nn.training.run_state import RunState, metrics_event, record_stop, run_summary
 from tui_nn.training.stop_rules import Stop, blew_up, diverged, frozen_stop
 from tui_nn.training.strategies import EpochProgress, learning_rule, make_optimizer
@@ -52,30 +55,15 @@ class Trainer:
         self.on_event = on_event
         self.event_interval_s = event_interval_s
         self.device = resolve_device(preset.train.device)
-        self.dataset = (
-            dataset if dataset is not None else load_dataset(preset.data, preset.train.seed)
+        self.data = InputData(
+            preset,
+            dataset if dataset is not None else load_dataset(preset.data, preset.train.seed),
+            self.device,
         )
-        split_seed = preset.data.seed if preset.data.seed is not None else preset.train.seed
-        # Membership comes from the seed (or the data's official test part); the order stays
-        # the data's own (truth-table order).
-        self.train_idx, self.test_idx = self.dataset.split(preset.data.test_fraction, split_seed)
-        # The raw inputs; `dataset.x` has its missing values filled in, `x_train` and `x_test`
-        # are also standardised: what the network sees (`scale_inputs`).
-        self.raw_x = self.dataset.x
-        self.scaling = fit_scaling(
-            self.raw_x[self.train_idx],
-            fill=preset.data.missing == "mean",
-            scale=standardizes(preset.data),
-            input_names=self.dataset.input_names,
-        )
-        if self.scaling is not None and self.scaling.fill is not None:
-            self.dataset = dataclasses.replace(
-                self.dataset, x=fill_missing(self.raw_x, self.scaling.fill)
-            )
-        self.x_train = self.scale_inputs(self.dataset.x[self.train_idx]).to(self.device)
-        self.x_test = self.scale_inputs(self.dataset.x[self.test_idx]).to(self.device)
-        self.y_train = self.dataset.y[self.train_idx].to(self.device)
-        self.y_test = self.dataset.y[self.test_idx].to(self.device)
+        data = self.data  # the same tensors: restoring a checkpoint's scaling changes them
+        self.train_idx, self.test_idx = data.train_idx, data.test_idx
+        self.x_train, self.x_test = data.x_train, data.x_test
+        self.y_train, self.y_test = data.y_train, data.y_test
         self.n_train = len(self.train_idx)
         self.batch_size = min(preset.train.batch_size, self.n_train)
         self.is_perceptron = preset.model.kind == "perceptron"
@@ -100,27 +88,28 @@ class Trainer:
         self.state = RunState()
         self.window = MetricsWindow(self.device)
         self._last_eval_epoch = -1
+        self._recorded_eval_epoch = 0
         self._pending_evals: list[EvalPoint] = []  # evaluations since the last event
         self._first_loss: torch.Tensor | None = None  # the first step's, read at an evaluation
         self._start_loss: float | None = None
 
+    @property
+    def dataset(self) -> Dataset:
+        return self.data.dataset
+
+    @property
+    def raw_x(self) -> torch.Tensor:
+        return self.data.raw_x
+
+    @property
+    def scaling(self) -> InputScaling | None:
+        return self.data.scaling
+
     def scale_inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw inputs (missing values filled in) as the network takes them: standardised when
-        the preset says so, with the training split's statistics."""
-        return x if self.scaling is None else self.scaling.apply(x)
+        return self.data.scale_inputs(x)
 
     def restore_scaling(self, scaling: InputScaling) -> None:
-        """Scale the inputs with a checkpoint's statistics (those the run was trained with)."""
-        if self.scaling is None or scaling.kinds() != self.scaling.kinds():
-            raise TrainingError("the checkpoint's input scaling does not fit this preset")
-        self.scaling = scaling
-        if scaling.fill is not None:
-            self.dataset = dataclasses.replace(
-                self.dataset, x=fill_missing(self.raw_x, scaling.fill)
-            )
-        with torch.no_grad():  # in place: the learning rule holds these tensors
-            self.x_train.copy_(self.scale_inputs(self.dataset.x[self.train_idx]))
-            self.x_test.copy_(self.scale_inputs(self.dataset.x[self.test_idx]))
+        self.data.restore_scaling(scaling)
 
     def make_optimizer(self) -> torch.optim.Optimizer | None:
         """The preset's optimizer for the network's trainable parameters (None: all frozen)."""
@@ -185,6 +174,14 @@ class Trainer:
         )
         self.rule.set_learning_rate(lr)
 
+    def set_epochs(self, epochs: int) -> None:
+        """A new budget, also mid-run: a run that its budget ended may go on (`extend`)."""
+        if epochs < 1:
+            raise TrainingError(f"epochs must be at least 1, got {epochs}")
+        self.preset = dataclasses.replace(
+            self.preset, train=dataclasses.replace(self.preset.train, epochs=epochs)
+        )
+
     def set_weights(self, layers: list[LayerWeights]) -> None:
         """Hand-set weights and biases, one entry per layer (None keeps a layer's values)."""
         copy_layer_weights(self.network, layers)
@@ -218,9 +215,11 @@ class Trainer:
         until_epoch: int | None = None,
         should_pause: Callable[[], bool] | None = None,
         check_interval_s: float = 0.02,
+        max_steps: int | None = None,
     ) -> RunState:
         """Train until a stop rule fires, the epoch budget ends, `until_epoch` is reached, or
-        `should_pause()` (asked about every `check_interval_s`) says to pause."""
+        `should_pause()` (asked about every `check_interval_s`) says to pause. After `max_steps`
+        steps it returns still "running" (the caller goes on at its pace, or calls `pause`)."""
         state = self.state
         if self.finished:
             return state
@@ -228,13 +227,17 @@ class Trainer:
             self._evaluate_frozen()
             self._emit()
             return state
-        limit = self.preset.train.epochs if until_epoch is None else until_epoch
         state.status = "running"
         started = last = time.perf_counter()
         next_check = started + check_interval_s
         next_event = self.window.started + self.event_interval_s
+        stop_step = None if max_steps is None else state.step + max_steps
         try:
-            while state.status == "running" and state.epoch < limit:
+            while (
+                state.status == "running"
+                and state.epoch < (self.preset.train.epochs if until_epoch is None else until_epoch)
+                and state.step != stop_step
+            ):  # the budget is read each step: `set_epochs` applies at once
                 self._step()
                 now = time.perf_counter()
                 if now >= next_check:
@@ -252,10 +255,24 @@ class Trainer:
         if state.status == "running":
             if state.epoch >= self.preset.train.epochs:
                 self._finish_budget()
-            else:
+            elif state.step != stop_step:
                 state.status = "paused"
         self._emit()
         return state
+
+    def pause(self) -> None:
+        """A run left "running" by `run(max_steps=...)` is paused."""
+        if self.state.status == "running":
+            self.state.status = "paused"
+
+    def extend(self) -> bool:
+        """Let a run that ended by its budget or a stop rule ("done") train on (`n` after DONE):
+        it is paused, and an epoch beyond its budget ends it again. False for a run that
+        diverged or failed, which has nothing sound to go on from."""
+        if self.state.status != "done":
+            return False
+        self.state.status = "paused"
+        return True
 
     def _step(self) -> None:
         samples, loss = self.rule.step()
@@ -274,12 +291,20 @@ class Trainer:
         state = self.state
         self.rule.end_epoch()
         state.epoch += 1
-        if state.epoch % self.rule.evaluate_every == 0:
+        self.window.end_epoch(state.epoch, state.step)
+        if state.epoch % self.rule.evaluate_every == 0 or self._train_target_met():
             self._evaluate_and_check()
         if self.on_epoch_end is not None and state.status != "diverged":
             self.on_epoch_end(self)
 
     # -- evaluation and stop rules ----------------------------------------------------------
+
+    def _train_target_met(self) -> bool:
+        """The epoch's training loss, where it is on the host already (a CPU run), says that a
+        target on the training loss may be met: evaluate now, not at the next scheduled one."""
+        loss = self.window.last_epoch_loss
+        target = self.preset.train.target_loss
+        return loss is not None and train_target_met(loss, target, len(self.x_test))
 
     def evaluate(self) -> Evaluation:
         """The whole training and test sets, as the learning rule counts its cost."""
@@ -299,24 +324,25 @@ class Trainer:
         result = self.evaluate()
         state.last_eval = result
         self._last_eval_epoch = state.epoch
-        self._pending_evals.append(
-            EvalPoint(
-                epoch=state.epoch,
-                step=state.step,
-                train_loss=result.train_loss,
-                test_loss=result.test_loss,
-                train_acc=result.train_acc,
-                test_acc=result.test_acc,
-            )
+        point = EvalPoint(
+            epoch=state.epoch,
+            step=state.step,
+            train_loss=result.train_loss,
+            test_loss=result.test_loss,
+            train_acc=result.train_acc,
+            test_acc=result.test_acc,
         )
         if not math.isfinite(result.train_loss):
             self._diverge(result.train_loss)
-            return
-        if self._check_blow_up(result.train_loss):
-            return
-        stop = self.rule.stop_rule(result, state, self.preset.train)
-        if stop is not None:
-            self._stop(stop)
+        elif not self._check_blow_up(result.train_loss):
+            stop = self.rule.stop_rule(result, state, self.preset.train)
+            if stop is not None:
+                self._stop(stop)
+        # Recorded as the epochs are (one per `epoch_stride`), and always the run's last.
+        stride = epoch_stride(state.epoch)
+        if self.finished or state.epoch // stride > self._recorded_eval_epoch // stride:
+            self._recorded_eval_epoch = state.epoch
+            self._pending_evals.append(point)
 
     def _check_blow_up(self, train_loss: float) -> bool:
         """Stop as diverged when the (finite) training loss blew up from the run's start."""
@@ -376,15 +402,18 @@ class Trainer:
         if state.status == "diverged":
             train_loss = None
         evals, self._pending_evals = self._pending_evals, []
+        epochs = window.take_epochs()
         event = metrics_event(
             state,
             train_loss=train_loss,
             samples_per_s=window.samples_per_s(time.perf_counter()),
             lr=self.learning_rate,
             evals=evals,
+            epochs=epochs,
         )
         window.reset()
-        if self.on_event is not None and (train_loss is not None or evals or self.finished):
+        news = train_loss is not None or evals or epochs or self.finished
+        if self.on_event is not None and news:
             self.on_event(event)
 
     def summary(self) -> Summary:
