@@ -2,6 +2,7 @@
 
     <runs>/<id>/preset.toml            the preset as run
                metrics.jsonl           every metric event, appended and flushed as training goes
+               curve.jsonl             the lines of it that the curves need (history_index)
                run.json                what `tui-nn runs` lists: preset, status, epochs, best metric
                checkpoint.safetensors  the latest checkpoint (replaced atomically)
                model.safetensors       the weights when the run last closed (torch's names)
@@ -12,6 +13,8 @@
 - `session`: `RunSession`, the one lifecycle of a run (open or resume, metrics, the checkpoint
   rule, its status, close), used by `tui-nn train` and the trainer process alike
 - `folder`: `RunFolder`, the files of one folder, each written atomically
+- `history_index`: the lines of metrics.jsonl a curve needs, and curve.jsonl that holds them
+- `record`: `RunRecord`, the epochs and evaluations a run has recorded (the trainer's `History`)
 - `listing`: reading folders: `list_runs`, `resolve_run`, `read_run_info`, `pid_alive`
 - `live`: runs a trainer process still serves (`tui-nn attach`, the runs screen)
 - `lock`: one trainer per run folder (`RunLock`, a `flock` no crash leaves stale)

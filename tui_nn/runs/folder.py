@@ -1,5 +1,6 @@
 """One run folder on disk: its files, each written atomically (run.json, the preset, the
-checkpoint and the model) except metrics.jsonl, which is appended and flushed line by line.
+checkpoint and the model) except metrics.jsonl, which is appended and flushed line by line, and
+its index curve.jsonl (`tui_nn.runs.history_index`: the lines of it that a curve needs).
 
 When to write what is the run's lifecycle, `tui_nn.runs.session.RunSession`; this module only
 writes. No torch at import time.
@@ -17,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tui_nn.atomic import write_atomic, write_text_atomic
 from tui_nn.errors import TuiNnError
+from tui_nn.runs.history_index import CurveWriter
 from tui_nn.runs.listing import CHECKPOINT, read_run_info, runs_root
 from tui_nn.spec import Preset
 from tui_nn.trainer.protocol import Metrics, Summary, encode
@@ -35,6 +37,7 @@ class RunFolder:
             self.info = read_run_info(self.path)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            self._curve = CurveWriter(self.path)
             self._metrics: IO[str] = open(self.path / "metrics.jsonl", "a", encoding="utf-8")
         except OSError as error:
             raise TuiNnError(
@@ -65,11 +68,14 @@ class RunFolder:
         self._guard(lambda: write_text_atomic(self.path / "run.json", text))
 
     def append_metrics(self, event: Metrics | Summary) -> None:
-        """One protocol line in metrics.jsonl (read back with `protocol.decode_event`)."""
+        """One protocol line in metrics.jsonl (read back with `protocol.decode_event`), and in
+        curve.jsonl when the curve keeps it."""
 
         def write() -> None:
-            self._metrics.write(encode(event))
+            line = encode(event)
+            self._metrics.write(line)
             self._metrics.flush()
+            self._curve.append(event, line)
 
         self._guard(write)
         if event.test_acc is not None:
@@ -97,6 +103,7 @@ class RunFolder:
 
     def close(self) -> None:
         self._metrics.close()
+        self._curve.close()
 
     def _guard(self, action: Callable[[], None]) -> None:
         try:

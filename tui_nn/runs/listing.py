@@ -18,6 +18,7 @@ import platformdirs
 from tui_nn.errors import TuiNnError
 
 CHECKPOINT = "checkpoint.safetensors"
+SWEEP_FILE = "sweep.json"  # marks a sweep's folder, whose run folders are inside it
 
 
 def runs_root() -> Path:
@@ -65,6 +66,7 @@ class RunSummary:
     problem: str = ""  # a damaged folder: why it is no run (run.json missing or unreadable)
     pid: int | None = None  # a live run: its trainer's process
     headless: bool = False  # a live run trained by `tui-nn train` (no app can attach to it)
+    sweep: str = ""  # the sweep it belongs to (its folder's name), "" for a run of its own
 
     @property
     def damaged(self) -> bool:
@@ -73,7 +75,8 @@ class RunSummary:
 
 def list_runs(root: Path | None = None) -> list[RunSummary]:
     """Runs, newest first; folders whose run.json cannot be read are listed as damaged, with
-    the reason in `problem`. Hidden folders (a name starting with ".") are no runs."""
+    the reason in `problem`. Hidden folders (a name starting with ".") are no runs. A sweep's
+    folder (one with sweep.json) lists its runs, in its order, as `<sweep>/<run>`."""
     root = runs_root() if root is None else Path(root)
     if not root.is_dir():
         return []
@@ -81,31 +84,38 @@ def list_runs(root: Path | None = None) -> list[RunSummary]:
     for folder in sorted(root.iterdir(), reverse=True):
         if not folder.is_dir() or folder.name.startswith("."):
             continue
-        try:
-            info = read_run_info(folder)
-        except TuiNnError as error:
-            runs.append(RunSummary(folder.name, folder, "?", "damaged", 0, None, "", str(error)))
-            continue
-        status = info.get("status", "?")
-        pid = info.get("pid")
-        live = status in ("running", "paused") and pid_alive(pid)
-        if status == "running" and not live:
-            status = "interrupted"
-        best = info.get("best_test_acc")
-        runs.append(
-            RunSummary(
-                folder.name,
-                folder,
-                str(info.get("preset", "?")),
-                str(status),
-                int(info.get("epochs", 0) or 0),
-                float(best) if isinstance(best, int | float) else None,
-                str(info.get("started", "")),
-                pid=pid if live and isinstance(pid, int) else None,
-                headless=live and is_headless(info),
-            )
-        )
+        if (folder / SWEEP_FILE).is_file() and not (folder / "run.json").exists():
+            members = sorted(p for p in folder.iterdir() if p.is_dir() and p.name[:1] != ".")
+            runs += [_summary(p, f"{folder.name}/{p.name}", folder.name) for p in members]
+        else:
+            runs.append(_summary(folder, folder.name))
     return runs
+
+
+def _summary(folder: Path, run_id: str, sweep: str = "") -> RunSummary:
+    """One folder's entry: its run.json, or why it is damaged."""
+    try:
+        info = read_run_info(folder)
+    except TuiNnError as error:
+        return RunSummary(run_id, folder, "?", "damaged", 0, None, "", str(error), sweep=sweep)
+    status = info.get("status", "?")
+    pid = info.get("pid")
+    live = status in ("running", "paused") and pid_alive(pid)
+    if status == "running" and not live:
+        status = "interrupted"
+    best = info.get("best_test_acc")
+    return RunSummary(
+        run_id,
+        folder,
+        str(info.get("preset", "?")),
+        str(status),
+        int(info.get("epochs", 0) or 0),
+        float(best) if isinstance(best, int | float) else None,
+        str(info.get("started", "")),
+        pid=pid if live and isinstance(pid, int) else None,
+        headless=live and is_headless(info),
+        sweep=sweep,
+    )
 
 
 def is_headless(info: dict[str, Any]) -> bool:

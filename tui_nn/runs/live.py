@@ -1,7 +1,9 @@
 """Runs that are still training in a trainer process of their own (started by an app that went
 away, or still open in one): what `tui-nn attach` and the app's runs screen reconnect to.
 
-A run is live when its run.json names a trainer's pid that is alive and a socket that exists.
+A run is live when its run.json names a trainer's pid that is alive and a socket that exists;
+it can be attached to only while no app is connected to that trainer (run.json's `in_app`: a
+trainer serves one app at a time).
 No torch and no Textual here: the command line checks this before it opens the app.
 """
 
@@ -34,10 +36,16 @@ class LiveRun:
     pid: int
     status: str  # "running" (in the background, or in an app) or "paused" (open in an app)
     info: dict[str, Any]
+    in_app: bool = False  # an app is connected to its trainer now
 
     @property
     def id(self) -> str:
         return self.path.name
+
+    @property
+    def attachable(self) -> bool:
+        """Training in the background: no app has it open."""
+        return self.status == "running" and not self.in_app
 
 
 def live_run(path: Path) -> LiveRun | None:
@@ -51,7 +59,7 @@ def live_run(path: Path) -> LiveRun | None:
         return None
     if not isinstance(pid, int) or not pid_alive(pid) or not os.path.exists(socket):
         return None
-    return LiveRun(Path(path), socket, pid, status, info)
+    return LiveRun(Path(path), socket, pid, status, info, in_app=info.get("in_app") is True)
 
 
 def describe_runs(root: Path | None = None, limit: int = LISTED_RUNS) -> str:
@@ -74,7 +82,7 @@ def find_live_run(name: str | None = None, root: Path | None = None) -> LiveRun:
             if run.status != "running":
                 continue
             live = live_run(run.path)
-            if live is not None and live.status == "running":
+            if live is not None and live.attachable:
                 return live
             if run.headless and headless is None:
                 headless = run
@@ -102,7 +110,7 @@ def find_live_run(name: str | None = None, root: Path | None = None) -> LiveRun:
             else ""
         )
         raise TuiNnError(f"run {path.name} is not training ({status}){hint}")
-    if live.status != "running":
+    if not live.attachable:
         raise TuiNnError(
             f"run {path.name} is open in another app (trainer pid {live.pid}, {live.status}); "
             "quit that app with `keep running` to attach here"

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_nn.errors import TuiNnError
 from tui_nn.runs.folder import RunFolder, make_folder
+from tui_nn.runs.history_index import CURVE
 from tui_nn.runs.listing import CHECKPOINT, has_checkpoint, read_run_info, resume_command
 from tui_nn.runs.lock import LOCK, RunBusy, RunLock, holder_of
 from tui_nn.trainer.protocol import Metrics, Summary
@@ -248,6 +249,13 @@ class RunSession:
         """Training (again): run.json says so, for `tui-nn attach` and the runs screen."""
         self._set_status("running")
 
+    def app_attached(self, attached: bool) -> None:
+        """An app's trainer: whether an app is connected to it now (run.json's `in_app`). A
+        trainer serves one app at a time, so only a run no app has open can be attached to."""
+        folder = self._folder
+        if folder is not None and not self.closed and folder.info.get("in_app") != attached:
+            folder.update(in_app=attached)
+
     def pause(self, trainer: Trainer) -> None:
         self.checkpoint(trainer)
         self._set_status("paused")
@@ -381,7 +389,7 @@ def _make_folder(path: Path) -> Path | None:
     return path
 
 
-RUN_FILES = ("metrics.jsonl", "preset.toml", "run.json", LOCK)  # what a start writes
+RUN_FILES = ("metrics.jsonl", CURVE, "preset.toml", "run.json", LOCK)  # what a start writes
 
 
 def _remove_new_run(path: Path, made: Path | None) -> None:

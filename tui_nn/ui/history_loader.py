@@ -1,10 +1,13 @@
 """A run's curves from its folder's `metrics.jsonl`, read off the UI thread.
 
-The file can be long (a day of training at ten events a second is most of a million lines). It is
-read line by line in a daemon thread, each line decoded as the protocol event it is
-(`protocol.decode_event`: damaged lines, a write cut short by a kill, are skipped), into `History`
-objects, which downsample as they fill (the plots' own kind: whatever the length, they hold
-`capacity` points), and handed to the UI thread in one piece: installing them costs O(capacity).
+The file can be long (a day of training at ten events a second is most of a million lines, ~200
+MB). The lines a curve needs (`tui_nn.runs.history_index`) come from the folder's curve.jsonl
+when it has one (some 11,000 window-loss lines for a day, with the epochs' and evaluations'),
+else from metrics.jsonl, thinned by the same rule as it streams; they are read in a daemon
+thread, each decoded as the protocol event it is (`protocol.decode_event`: damaged lines, a
+write cut short by a kill, are skipped), into `History` objects, which downsample as they fill
+(the plots' own kind: whatever the length, they hold `capacity` points), and handed to the UI
+thread in one piece: installing them costs O(capacity).
 The points are made exactly as the live plots make them (`history.add_metrics`), so a history and
 the live events after it join up.
 
@@ -31,6 +34,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 
+from tui_nn.runs.history_index import METRICS, curve_file, curve_lines
 from tui_nn.trainer.protocol import Metrics, ProtocolError, Summary, decode_event
 
 from .history import DEFAULT_CAPACITY, History, add_metrics
@@ -40,12 +44,12 @@ CHECK_EVERY_LINES = 4096  # how often a reader looks whether it was cancelled
 
 @dataclass
 class RunHistory:
-    """What a run's metrics.jsonl holds, ready for the plots."""
+    """What a run's metrics.jsonl holds, ready for the plots (its lines that a curve keeps)."""
 
     path: Path
     loss: History
     acc: History
-    events: int = 0  # metrics events read
+    events: int = 0  # metrics events read (those that a curve keeps)
     last_step: int = -1  # the highest step among them (live events up to it are duplicates)
     last: Metrics | None = None  # the last metrics event
     summary: Summary | None = None
@@ -69,8 +73,9 @@ def read_history(
     until_step: int | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> RunHistory:
-    """Read `folder/metrics.jsonl` (events after `until_step` left out: a run continued from its
-    checkpoint repeats them). Damaged lines (a write cut short by a kill) are skipped."""
+    """Read `folder/metrics.jsonl`, or its index curve.jsonl (events after `until_step` left out:
+    a run continued from its checkpoint repeats them). Damaged lines (a write cut short by a kill)
+    are skipped."""
     folder = Path(folder)
     loss, acc = History(capacity), History(capacity)
     result = RunHistory(folder, loss, acc)
@@ -78,18 +83,16 @@ def read_history(
     # Until the steps per epoch are known (from the first evaluation), points wait here.
     waiting: list[Metrics] = []
     low, high = 0.0, math.inf  # what the (epoch, step) pairs seen say about the steps per epoch
+    source = curve_file(folder / METRICS)
     try:
-        stream = open(folder / "metrics.jsonl", encoding="utf-8", errors="replace")
+        stream = open(source, "rb")
     except FileNotFoundError:
         return result  # no metrics yet
     except OSError as error:
-        result.error = f"cannot read {folder / 'metrics.jsonl'}: {error.strerror or error}"
+        result.error = f"cannot read {source}: {error.strerror or error}"
         return result
     with stream:
-        for number, line in enumerate(stream):
-            if cancelled is not None and number % CHECK_EVERY_LINES == 0 and cancelled():
-                result.error = "cancelled"
-                return result
+        for line in curve_lines(stream, cancelled=cancelled, check_every=CHECK_EVERY_LINES):
             try:
                 event = decode_event(line)
             except ProtocolError:
@@ -116,6 +119,9 @@ def read_history(
                     add_metrics(loss, acc, held, spe)
                 waiting.clear()
             add_metrics(loss, acc, event, spe)
+    if cancelled is not None and cancelled():
+        result.error = "cancelled"
+        return result
     if waiting:  # no evaluation in the file: the estimate, when the pairs pin one down
         if math.isfinite(high) and math.floor(high) > low:
             spe = math.floor(high)

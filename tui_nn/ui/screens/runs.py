@@ -192,7 +192,7 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             actions = ["this is the run in this app (escape: back)"]
         elif run.path in self.live:
             live = self.live[run.path]
-            if live.status == "running":
+            if live.attachable:
                 actions.append(f"a: attach (trainer pid {live.pid})")
             else:
                 actions.append(f"open in another app (trainer pid {live.pid})")
@@ -255,11 +255,13 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             self.notify("this run is the one in this app: space starts or pauses it", markup=False)
             return
         if run.path in self.live:
-            self.notify(
-                f"run {run.id} is still training in another trainer: a attaches to it",
-                severity="warning",
-                markup=False,
+            live = self.live[run.path]
+            message = (
+                f"run {run.id} is still training in another trainer: a attaches to it"
+                if live.attachable
+                else f"run {run.id} is open in another app (trainer pid {live.pid})"
             )
+            self.notify(message, severity="warning", markup=False)
             return
         if run.status == "done":
             self.notify(
@@ -280,12 +282,13 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
         if run is None:
             return
         live = self.live.get(run.path)
-        if self._is_current(run) or live is None or live.status != "running":
-            why = (
-                "this run is the one in this app"
-                if self._is_current(run)
-                else f"run {run.id} is not training in the background"
-            )
+        if self._is_current(run) or live is None or not live.attachable:
+            if self._is_current(run):
+                why = "this run is the one in this app"
+            elif live is not None:
+                why = f"run {run.id} is open in another app (trainer pid {live.pid})"
+            else:
+                why = f"run {run.id} is not training in the background"
             self.notify(f"nothing to attach to: {why}", severity="warning", markup=False)
             return
         self.dismiss(("attach", run))
