@@ -170,3 +170,12 @@ def test_version_and_help() -> None:
     assert version.returncode == 0 and __version__ in version.stdout
     help_text = run_cli("train", "--help")
     assert help_text.returncode == 0 and "--device" in help_text.stdout
+
+
+def test_a_command_that_is_also_a_preset_says_how_to_reach_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["backprop"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "tui-nn backprop PRESET_OR_FILE" in err and "tui-nn -- backprop" in err

@@ -1,11 +1,12 @@
 """The `tui-nn` command: opens the app, or runs `train`, `presets`, `devices`, `runs`, `attach`,
-`code`, `backprop`, `export`.
+`show`, `code`, `backprop`, `export`.
 
 - `parser`: the parsers and argument types;
 - `commands`: opening the app, attaching to a run, and the listing commands;
 - `train`: `tui-nn train`, on the run lifecycle of `tui_nn.runs.session`;
 - `backprop`: `tui-nn backprop`, one sample's backpropagation as text or JSON;
 - `export`: `tui-nn export RUN --onnx FILE`, a trained network as ONNX;
+- `show`: `tui-nn show RUN`, the app on a run's preset and curves;
 - `report`: progress as a bar, plain lines or JSON lines.
 
 Heavy imports (torch, textual) happen inside the commands that need them, so that `--help` is
@@ -18,7 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tui_nn.cli import backprop, commands, export, train
+from tui_nn.cli import backprop, commands, export, show, sweep, train
 from tui_nn.cli.parser import COMMANDS, build_command_parser, build_parser
 from tui_nn.errors import TuiNnError
 
@@ -27,13 +28,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in COMMANDS:
+            if len(args) == 1 and _names_a_preset(args[0]):
+                print(
+                    f"tui-nn: {args[0]} is a command and a preset: `tui-nn {args[0]} "
+                    f"PRESET_OR_FILE` runs the command, `tui-nn -- {args[0]}` opens the app on "
+                    "the preset",
+                    file=sys.stderr,
+                )
+                return 2
             options = build_command_parser().parse_args(args)
             handler = {
                 "train": train.cmd_train,
+                "sweep": sweep.cmd_sweep,
                 "presets": commands.cmd_presets,
                 "devices": commands.cmd_devices,
                 "runs": commands.cmd_runs,
                 "attach": commands.cmd_attach,
+                "show": show.cmd_show,
                 "code": commands.cmd_code,
                 "backprop": backprop.cmd_backprop,
                 "export": export.cmd_export,
@@ -63,3 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _names_a_preset(name: str) -> bool:
+    """`tui-nn backprop` alone: the command, or the preset of that name?"""
+    from tui_nn.presets import resolve_preset
+
+    try:
+        resolve_preset(name)
+    except TuiNnError:
+        return False
+    return True

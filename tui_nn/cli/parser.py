@@ -7,7 +7,18 @@ import math
 
 from tui_nn import __version__
 
-COMMANDS = ("train", "presets", "devices", "runs", "attach", "code", "backprop", "export")
+COMMANDS = (
+    "train",
+    "sweep",
+    "presets",
+    "devices",
+    "runs",
+    "attach",
+    "show",
+    "code",
+    "backprop",
+    "export",
+)
 
 
 def _positive_float(text: str) -> float:
@@ -54,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tui-nn",
         description="Learn and try neural networks in a terminal. "
         "Without a command, opens the app (with PRESET_OR_FILE loaded if given).",
-        epilog="Commands: train, presets, devices, runs, attach, code, backprop, export. "
+        epilog="Commands: train, sweep, presets, devices, runs, attach, show, code, backprop, "
+        "export. "
         "`tui-nn COMMAND --help` for each.",
     )
     parser.add_argument("--version", action="version", version=f"tui-nn {__version__}")
@@ -107,6 +119,43 @@ def build_command_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="one JSON object a line; the last is the summary"
     )
 
+    sweep = commands.add_parser(
+        "sweep",
+        help="train a grid of a preset's variants and seeds, stacked where they share a shape",
+    )
+    sweep.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name, .toml or CSV file")
+    sweep.add_argument(
+        "--seeds", metavar="A-B|A,B,C", help="the seeds, a range or a list (default: the preset's)"
+    )
+    sweep.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=V1,V2",
+        help="a preset key and its values, e.g. train.learning_rate=0.01,0.1 or "
+        "model.layers.0.units=4,8 (repeat for a grid; none or off clears a stop rule)",
+    )
+    sweep.add_argument(
+        "--workers", type=_positive_int, help="worker processes (default: one per core)"
+    )
+    sweep.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="local (default) or ray: Ray tasks on RAY_ADDRESS's cluster or a local one",
+    )
+    sweep.add_argument(
+        "--out",
+        metavar="DIR",
+        help="the sweep's folder, new or empty (default: a new folder in the user's runs folder)",
+    )
+    sweep.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    sweep.add_argument(
+        "--no-stack", action="store_true", help="train every run alone, as `tui-nn train` does"
+    )
+    sweep.add_argument(
+        "--json", action="store_true", help="metric lines, then one object with every run"
+    )
+
     commands.add_parser("presets", help="list built-in and user presets")
     devices = commands.add_parser(
         "devices", help="the devices training can use, their utilisation and memory in use"
@@ -122,6 +171,15 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="RUN",
         help="run id (see `tui-nn runs`) or folder; default: the newest run training",
     )
+    show = commands.add_parser(
+        "show", help="open the app on a run's preset and curves (nothing trains until asked)"
+    )
+    show.add_argument(
+        "run",
+        nargs="?",
+        metavar="RUN",
+        help="run id (see `tui-nn runs`), folder, or latest (the default)",
+    )
     code = commands.add_parser("code", help="print the preset as a standalone PyTorch script")
     code.add_argument(
         "preset", metavar="PRESET_OR_FILE", help="preset name, .toml file or CSV data file"
@@ -134,11 +192,18 @@ def build_command_parser() -> argparse.ArgumentParser:
         "(default: print it, with that data embedded)",
     )
     export = commands.add_parser(
-        "export", help="write a run's trained network, with its input scaling, as ONNX"
+        "export",
+        help="write a run's trained network as ONNX (with its input scaling), or as a script",
     )
     export.add_argument("run", metavar="RUN", help="run id (see `tui-nn runs`), folder, or latest")
     export.add_argument(
-        "--onnx", metavar="FILE", required=True, help="the ONNX file to write (needs tui-nn[onnx])"
+        "--onnx", metavar="FILE", help="the ONNX file to write (needs tui-nn[onnx])"
+    )
+    export.add_argument(
+        "--script",
+        metavar="FILE",
+        help="the run's preset as a PyTorch script (as `tui-nn code --out`) with the run's trained "
+        "weights beside it, which `python FILE --load` evaluates",
     )
     backprop = commands.add_parser(
         "backprop", help="one training sample's backpropagation, by the lecture's formulas"

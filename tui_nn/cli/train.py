@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_nn.cli.report import EXIT_OUTPUT_CLOSED, Reporter
+from tui_nn.cli.stop_signals import StopSignals, signal_exit_status
 from tui_nn.errors import TuiNnError
 
 if TYPE_CHECKING:
@@ -76,11 +77,11 @@ def cmd_train(options: argparse.Namespace) -> int:
     the command on, stop it with a checkpoint of that moment (the rule is `tui_nn.runs.session`'s),
     and so does a closed stdout (`tui-nn train ... | head`); it says "resume with" only when a
     checkpoint to resume from exists."""
-    with _StopSignals() as stop:
+    with StopSignals() as stop:
         return _train(options, stop)
 
 
-def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
+def _train(options: argparse.Namespace, stop: StopSignals) -> int:
     from tui_nn.presets import load_preset, preset_from_dict, preset_to_dict
     from tui_nn.runs import RunSession, resolve_run
 
@@ -130,7 +131,7 @@ def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
                 f"resume with `{session.resume_command}`"
             )
         _say(f"tui-nn: stopped by {stop.signal_name} {note}")
-        return _signal_exit_status(stop.signal_name)
+        return signal_exit_status(stop.signal_name)
     session.start(trainer)  # a resumed run's checkpoint is restored into the trainer here
     reporter = Reporter(json_lines=options.json, epochs=preset.train.epochs)
     with session:  # an exception (a second signal) records "interrupted" or "failed"
@@ -143,7 +144,7 @@ def _train(options: argparse.Namespace, stop: _StopSignals) -> int:
                 cause, code = "its output was closed", EXIT_OUTPUT_CLOSED
             else:
                 signal_name = stop.signal_name or "a signal"
-                cause, code = f"stopped by {signal_name}", _signal_exit_status(signal_name)
+                cause, code = f"stopped by {signal_name}", signal_exit_status(signal_name)
             session.stop(trainer, cause)
             where = f"at epoch {trainer.state.epoch}, step {trainer.state.step}"
             if session.resumable:
@@ -168,41 +169,3 @@ def _say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
     except OSError:
         pass
-
-
-def _signal_exit_status(signal_name: str) -> int:
-    return {"SIGINT": 130, "SIGHUP": 129}.get(signal_name, 143)
-
-
-class _StopSignals:
-    """SIGINT, SIGTERM and SIGHUP (the terminal hung up) ask the run to stop at the next check,
-    so it can save a checkpoint; a second one stops at once (KeyboardInterrupt)."""
-
-    def __init__(self) -> None:
-        self.signal_name: str | None = None
-        self._previous: dict[int, Any] = {}
-
-    def requested(self) -> bool:
-        return self.signal_name is not None
-
-    def _handle(self, signum: int, frame: object) -> None:
-        import signal
-
-        if self.signal_name is not None:  # a second signal: stop now
-            if signum == signal.SIGHUP:
-                return  # a hang-up comes from the kernel and the shell alike: not a second ask
-            raise KeyboardInterrupt
-        self.signal_name = signal.Signals(signum).name
-
-    def __enter__(self) -> _StopSignals:
-        import signal
-
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
