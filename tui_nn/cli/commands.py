@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import sys
 from collections.abc import Callable
 
 
-def _load_app() -> Callable[..., int]:
-    """The app's `run_app`. Its imports and first frame allocate much and free little, so the
-    cyclic garbage collector only costs time there (~30 ms): it is off until the first frame is
-    drawn (`tui_nn.ui.later` turns it back on)."""
-    gc.disable()
-    from tui_nn.ui.app import run_app
+def _load_app(trainer: bool = True) -> Callable[..., int]:
+    """The app's `run_app`, with (`trainer`) a trainer started before the UI's imports, so that
+    its torch import runs alongside them (run_app stops it if the app does not take it). Those
+    imports and the first frame allocate much and free little, so the cyclic garbage collector
+    only costs time there (~30 ms): it is off until the first frame is drawn (`tui_nn.ui.later`
+    turns it back on)."""
+    from tui_nn.trainer.client import TrainerSupply
 
-    return run_app
+    trainers = TrainerSupply.started() if trainer else TrainerSupply()
+    gc.disable()
+    try:
+        from tui_nn.ui.app import run_app
+    except BaseException:
+        trainers.discard()
+        raise
+    return functools.partial(run_app, trainers=trainers)
 
 
 def cmd_app(options: argparse.Namespace) -> int:
@@ -42,7 +51,7 @@ def cmd_attach(options: argparse.Namespace) -> int:
     from tui_nn.runs import find_live_run
 
     live = find_live_run(options.run)  # a one-line error (exit status 2) when there is none
-    return _load_app()(attach=live.socket, run=live.path)
+    return _load_app(trainer=False)(attach=live.socket, run=live.path)
 
 
 def cmd_presets(options: argparse.Namespace) -> int:

@@ -6,6 +6,12 @@ with no terminal: a Ctrl+C meant for the app does not reach it, and when the ter
 `TrainerProcess.attach(PATH)` connects to such a running trainer. Commands and events are the
 dataclasses of `tui_nn.trainer.protocol`, sent as its JSON lines over the socket; a trainer that
 speaks another protocol version is refused.
+
+`TrainerSupply` is where an app's trainers come from: `tui-nn` starts one before it imports the
+UI, so that the trainer's torch import runs alongside Textual's (issue 10), and hands it to the app.
+This module imports no more than spawning needs (the protocol loads after the spawn).
+`TUI_NN_TIMING_LOG=FILE` appends "spawn TIME" and "ready TIME" lines (wall-clock seconds) to FILE
+(`benchmarks/ready_time.py`).
 """
 
 from __future__ import annotations
@@ -23,20 +29,21 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from tui_nn.trainer import protocol
-from tui_nn.trainer.protocol import (
-    Command,
-    Event,
-    Exited,
-    ProtocolError,
-    Quit,
-    Ready,
-    VersionMismatch,
-)
+if TYPE_CHECKING:
+    from tui_nn.trainer.protocol import Command, Event
 
 CONNECT_TIMEOUT_S = 30.0
+TIMING_LOG_ENV = "TUI_NN_TIMING_LOG"
+
+
+def note_timing(what: str) -> None:
+    """One "WHAT TIME" line in the file named by TUI_NN_TIMING_LOG, if it is set."""
+    path = os.environ.get(TIMING_LOG_ENV)
+    if path:
+        with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as log:
+            log.write(f"{what} {time.time():.6f}\n")
 
 
 @dataclass(frozen=True)
@@ -96,10 +103,14 @@ class TrainerProcess:
         self._pending: list[str] = []  # commands sent before the connection was made
         self._lock = threading.Lock()
         self._closed = False
+        self._connected = False  # a connection was made (a trainer never reached has no run)
         self.notice: str | None = None  # e.g. why the usual runtime folder was not used
 
     def start(self) -> None:
-        """Launch a trainer; returns at once (the connection is made by `events()`)."""
+        """Launch a trainer (once: a handle that has started one keeps it); returns at once (the
+        connection is made by `events()`)."""
+        if self._process is not None:
+            return
         runtime = runtime_dir()
         self.notice = runtime.notice
         folder = runtime.path
@@ -118,6 +129,7 @@ class TrainerProcess:
                 env=env,
                 start_new_session=True,
             )
+        note_timing("spawn")
 
     @classmethod
     def attach(cls, socket_path: str | os.PathLike[str]) -> TrainerProcess:
@@ -152,6 +164,8 @@ class TrainerProcess:
 
     def send(self, command: Command) -> bool:
         """Send a command (queued until connected); False when the trainer is gone."""
+        from tui_nn.trainer import protocol
+
         line = protocol.encode(command)
         with self._lock:
             if self._closed:
@@ -187,6 +201,7 @@ class TrainerProcess:
                     client.close()
                     return None
                 self._stream, self._socket = stream, client
+                self._connected = True
                 try:
                     for line in self._pending:
                         stream.write(line)
@@ -200,6 +215,9 @@ class TrainerProcess:
     def events(self) -> Iterator[Event]:
         """Events until the connection ends, then one `Exited` with what is known. Lines that
         are not events of this protocol are skipped; a trainer of another version is refused."""
+        from tui_nn.trainer import protocol
+        from tui_nn.trainer.protocol import Exited, ProtocolError, Ready, VersionMismatch
+
         stream = self._connect()
         refused = ""
         if stream is not None:
@@ -209,6 +227,7 @@ class TrainerProcess:
                         event = protocol.decode_event(line)
                         if isinstance(event, Ready):
                             protocol.check_version(event)
+                            note_timing("ready")
                     except VersionMismatch as error:
                         refused = str(error)
                         self._close_stream()
@@ -245,11 +264,17 @@ class TrainerProcess:
         self._close_stream()
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Ask the trainer to save and quit, then terminate and kill it if it does not."""
+        """Ask the trainer to save and quit, then terminate and kill it if it does not. One that
+        was never reached holds no run: it is killed at once (an app that failed to start)."""
+        from tui_nn.trainer.protocol import Quit
+
         self.send(Quit())
         self._close_stream()
         process = self._process
         if process is None:
+            return
+        if not self._connected:
+            self._kill_unreached(process)
             return
         try:
             process.wait(timeout=timeout)
@@ -264,6 +289,15 @@ class TrainerProcess:
             with contextlib.suppress(OSError):
                 self._log_path.unlink()
 
+    def _kill_unreached(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for path in (self.socket_path, self._log_path):  # the killed trainer could not clean up
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
     def _close_stream(self) -> None:
         with self._lock:
             self._closed = True
@@ -276,3 +310,31 @@ class TrainerProcess:
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
                 stream.close()
+
+
+class TrainerSupply:
+    """An app's trainers (a `TrainerLink` factory): `first`, one started already, and then new
+    ones (a restart after a crash). `discard` stops `first` if no app took it."""
+
+    def __init__(self, first: TrainerProcess | None = None) -> None:
+        self._first = first
+
+    @classmethod
+    def started(cls) -> TrainerSupply:
+        """A supply whose first trainer is starting now (none when it cannot start: the app's
+        own start then says why)."""
+        first = TrainerProcess()
+        try:
+            first.start()
+        except (OSError, ValueError):
+            return cls()
+        return cls(first)
+
+    def __call__(self) -> TrainerProcess:
+        first, self._first = self._first, None
+        return first if first is not None else TrainerProcess()
+
+    def discard(self) -> None:
+        first, self._first = self._first, None
+        if first is not None:
+            first.stop()
