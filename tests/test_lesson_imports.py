@@ -11,7 +11,7 @@ def test_lesson_and_codegen_import_neither_torch_nor_textual() -> None:
         "import sys\n"
         "import tui_nn.lesson, tui_nn.codegen\n"
         "from tui_nn.lesson import confusion, decision_map, digits_render, gates, network_stats\n"
-        "from tui_nn.lesson import perceptron_trace, threshold, truth_table\n"
+        "from tui_nn.lesson import network_picture, perceptron_trace, threshold, truth_table\n"
         "from tui_nn.presets import load_named\n"
         "tui_nn.codegen.export_script(load_named('mnist-like'))\n"
         "tui_nn.codegen.export_script(load_named('circle'))\n"

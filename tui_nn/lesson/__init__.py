@@ -10,8 +10,10 @@ outputs, predictions). Modules:
 - `decision_map`: the output over the 2-D input square as shaded cells, points and the line;
 - `confusion`: the confusion matrix, per-class and overall accuracy;
 - `network_stats`: weights as glyphs by sign and size, per-layer statistics;
+- `network_picture`: a small network drawn as neurons and weighted lines, y and delta per neuron;
 - `digits_render`: 8x8 / 28x28 images as terminal text, grids of "true/pred" labels;
 - `backprop`, `backprop_text`: one sample's backpropagation as numbers, and as lecture text.
+- `diagnosis`: what is going wrong with a run, in words (diverging, stuck, overfitting, ...).
 """
 
 from tui_nn.lesson.confusion import (

@@ -69,7 +69,7 @@ class CurveView(DataView, Vertical):
             "  ",
             (f"{line_mark} the network", "ansi_magenta"),
             (
-                f"  ({units} hidden units"
+                f"  ({units} hidden unit{'' if units == 1 else 's'}"
                 + (f", epoch {snapshot.epoch})" if snapshot is not None else ")"),
                 "dim",
             ),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 from textual.content import Content
 
@@ -20,7 +19,6 @@ from tui_nn.lesson.decision_map import (
     decision_map,
     linspace_cell_bounds,
 )
-from tui_nn.lesson.network_stats import render_layer_stats, stats_from_snapshot, weight_cell
 from tui_nn.lesson.threshold import Layer, forward
 from tui_nn.lesson.truth_table import DecisionRule, TruthTable, decision_rule
 from tui_nn.trainer import protocol
@@ -342,69 +340,3 @@ def verdict_content(table: TruthTable, ascii_only: bool = False) -> Content:
     if table.all_match:
         return Content.styled(f"{ok} all {n} rows match", OK_STYLE)
     return Content.styled(f"{wrong} {table.errors} of {n} rows misclassified", WRONG_STYLE)
-
-
-# -- the network -----------------------------------------------------------------------------
-
-
-def weights_content(layers: Sequence[protocol.LayerStats], *, ascii_only: bool = False) -> Content:
-    """Every weight and bias of a small network: its sign and size as a glyph (on one scale for
-    the whole network), and its value when a unit has few inputs."""
-    matrices = [layer["weights"] for layer in layers]
-    biases = [layer.get("bias", []) for layer in layers]
-    scale = max(
-        [abs(float(w)) for m in matrices for row in m for w in row]
-        + [abs(float(b)) for bias in biases for b in bias]
-        + [0.0]
-    )
-    scale = scale if scale > 0 else 1.0
-    full = "9" if ascii_only else "█"
-    out: list[Content] = [
-        Content.assemble(
-            ("sign and size: ", "dim"),
-            ("+", POSITIVE_STYLE),
-            ("/", "dim"),
-            ("-", NEGATIVE_STYLE),
-            (f" then a level; {full} = |w| {num(scale)}", "dim"),
-        )
-    ]
-    for index, (m, bias, layer) in enumerate(zip(matrices, biases, layers, strict=True)):
-        units = len(m)
-        inputs = len(m[0]) if units else 0
-        frozen = "" if layer.get("trainable", True) else ", frozen"
-        out.append(
-            Content.styled(
-                f"layer {index + 1}: {units} x {inputs} ({layer.get('activation', '?')}{frozen})",
-                "bold",
-            )
-        )
-        show_values = inputs <= 6
-        for u, row in enumerate(m):
-            parts: list[Part] = [f"{u:>3} "]
-            for w in row:
-                parts += [" ", _glyph(w, scale, ascii_only)]
-                if show_values:
-                    parts.append(f"{num(w, 2):>6}")
-            if u < len(bias):
-                parts += ["  b ", _glyph(bias[u], scale, ascii_only)]
-                if show_values:
-                    parts.append(f"{num(bias[u], 2):>6}")
-            out.append(Content.assemble(*parts))
-    return Content("\n").join(out)
-
-
-def _glyph(w: float, scale: float, ascii_only: bool) -> tuple[str, str]:
-    cell = weight_cell(w, scale, ascii_only=ascii_only)
-    style = {"positive": POSITIVE_STYLE, "negative": NEGATIVE_STYLE}.get(cell.style, "dim")
-    return cell.text, style
-
-
-def stats_content(layers: Sequence[protocol.LayerStats]) -> Content:
-    """Per-layer statistics: shape, mean |w|, max |w|, gradient norm."""
-    try:
-        stats = [replace(s, index=s.index + 1) for s in stats_from_snapshot(layers)]
-        text = render_layer_stats(stats)
-    except (KeyError, TypeError, ValueError) as error:
-        return Content(f"(no layer statistics: {error})")
-    head, _, rest = text.partition("\n")
-    return Content.assemble((head, "bold"), "\n", rest)
