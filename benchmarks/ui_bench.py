@@ -11,7 +11,8 @@ user's install does not.
 - training inside the app against a bare PyTorch loop on the same network and data (target >= 0.9x),
   for xor and mnist-like, read from the run folder's metrics.jsonl;
 - responsiveness while training: key press (`a`, ASCII plots) to the changed legend on screen,
-  p50/p95 (<= 50 ms), and F1 to the help screen shown;
+  p50/p95 (<= 50 ms), at full speed and then at each slower pace (`-`: 100, 30, 10, 3 and 1
+  steps a second, where every step is sent), and F1 to the help screen shown;
 - event-loop stalls while training (the app's own TUI_NN_LOOP_STATS monitor): p95 and max lag.
 """
 
@@ -32,6 +33,7 @@ from engine_overhead import engine_preset, time_bare
 from pty_app import PtyApp
 
 HERE = Path(__file__).resolve().parent
+PACE_STEPS = ("100", "30", "10", "3", "1")  # what `-` steps through from full speed
 F1, ESCAPE, SPACE, CTRL_O, CTRL_R = b"\x1bOP", b"\x1b", b" ", b"\x0f", b"\x12"
 # Screens opened (and closed) while training: key, name, text of the screen that shows it is up.
 SCREENS = [
@@ -98,6 +100,7 @@ def bench_training(
         env={**env, "TUI_NN_LOOP_STATS": str(stats_file)},
     )
     latencies: list[float] = []
+    paced: dict[str, list[float]] = {}
     screens: dict[str, list[float]] = {}
     actions: list[tuple[float, str]] = [(app.started, "launch")]
 
@@ -118,6 +121,19 @@ def bench_training(
                 latencies.append(app.wait_for(shown, timeout=5, since=mark))
                 app.drain(0.2)
         screens_from = time.perf_counter()
+        for pace in PACE_STEPS:  # each slower pace in turn: every step reaches the app
+            mark = len(app.output)
+            press(b"-", f"- (pace {pace})")
+            app.wait_for(f"pace {pace}/s", timeout=5, since=mark)
+            for _ in range(2):
+                for shown in ("* train", "\u2022 train"):
+                    mark = len(app.output)
+                    press(b"a", "a")
+                    paced.setdefault(pace, []).append(app.wait_for(shown, timeout=5, since=mark))
+                    app.drain(0.2)
+        for _ in PACE_STEPS:
+            press(b"+", "+")  # back to full speed for the screens
+        app.drain(0.5)
         for _ in range(SCREEN_ROUNDS):  # open and close each screen while it trains
             for key, screen, title in SCREENS:
                 mark = len(app.output)
@@ -163,6 +179,9 @@ def bench_training(
     while_training = [s for s in stalls if training_from <= s["at"] <= training_to]
     worst = max((s["ms"] for s in while_training), default=0.0)
     gc_ms = loop.get("gc_ms", [0.0, 0.0, 0.0])
+    at_paces = "   ".join(
+        f"{pace}/s p95 {max(times) * 1000:.0f} ms" for pace, times in paced.items()
+    )
     opened = "   ".join(
         f"{screen} {statistics.median(times) * 1000:.0f} ms" for screen, times in screens.items()
     )
@@ -173,6 +192,7 @@ def bench_training(
         f"{'':<12} key a to screen p50 {statistics.median(latencies) * 1000:.0f} ms "
         f"p95 {p95 * 1000:.0f} ms (n={len(latencies)});   screen shown (median of "
         f"{SCREEN_ROUNDS}): {opened}\n"
+        f"{'':<12} key a to screen at each pace (worst of {2 * 2}): {at_paces}\n"
         f"{'':<12} event loop while training (space to q): {len(while_training)} wake-ups over "
         f"50 ms, longest {worst:.0f} ms; all run: lag p95 {loop.get('p95_ms', float('nan')):.1f} ms "
         f"of {loop.get('samples', '?')} wake-ups; garbage collection {sum(gc_ms):.0f} ms "

@@ -11,6 +11,20 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 MNIST_T10K = SHARED_DATA / "mnist-t10k"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def training_threads_as_the_trainer() -> None:
+    """Training in the tests' own process uses the threads that the trainer process and
+    `tui-nn train` choose: torch's default (every core) is several times slower for these small
+    networks on a loaded machine."""
+    import torch
+
+    from tui_nn.devices import training_threads
+
+    threads = training_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -49,6 +63,7 @@ def fake_app() -> Iterator[Callable[..., Any]]:
 
     def make(name: str = "xor", fake: type[Any] = FakeTrainer, **changes: Any) -> Any:
         preset = load_named(name)
+        changes.setdefault("pace", None)  # full speed, unless a test is about the pace
         if changes:
             preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, **changes))
         return TuiNnApp(preset, resolve_preset(name), trainer_factory=fake)

@@ -59,7 +59,7 @@ def _status_of(app: Any) -> str:
 
 class FakeTrainer(ScriptedTrainer):
     """Speaks the trainer protocol from memory: `Load`, `Start`, `Pause`, `TrainEpoch`, `Reset`,
-    `SetLearningRate`. Its steps count epochs (one step an epoch)."""
+    `SetLearningRate`, `SetPace`. Its steps count epochs (one step an epoch)."""
 
     instances: ClassVar[list[FakeTrainer]] = []
 
@@ -67,6 +67,8 @@ class FakeTrainer(ScriptedTrainer):
         super().__init__()
         self.epoch = 0
         self.lr = 0.1
+        self.pace: float | None = None
+        self.status: p.Status = "idle"
         self.stopped = False
         self.fail_next_load: str | None = None  # answer the next load with this error
         FakeTrainer.instances.append(self)
@@ -81,7 +83,10 @@ class FakeTrainer(ScriptedTrainer):
         self.end(p.Exited(returncode=code, stderr=stderr))
 
     def _state(self, status: p.Status) -> None:
-        self.emit(p.State(status=status, epoch=self.epoch, step=self.epoch, lr=self.lr))
+        self.status = status
+        self.emit(
+            p.State(status=status, epoch=self.epoch, step=self.epoch, lr=self.lr, pace=self.pace)
+        )
 
     def _do_load(self, command: p.Load) -> None:
         self.epoch = 0
@@ -127,6 +132,10 @@ class FakeTrainer(ScriptedTrainer):
     def _do_reset(self, command: p.Reset) -> None:
         self.epoch = 0
         self._state("idle")
+
+    def _do_pace(self, command: p.SetPace) -> None:
+        self.pace = command.steps_per_s
+        self._state(self.status)
 
     def _do_lr(self, command: p.SetLearningRate) -> None:
         self.lr = command.value

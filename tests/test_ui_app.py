@@ -107,7 +107,7 @@ async def test_editing_a_run_asks_first_and_no_reverts(fake_app):
 
         await type_into(pilot, layer_units(app, 0), "5")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
-        assert "This resets the current run. Continue?" in app.screen.question
+        assert "This starts a fresh run" in app.screen.question
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmDialog), "closed")
         await pilot.pause()
@@ -386,7 +386,8 @@ async def test_the_key_bar_shows_the_screens_keys_and_a_click_presses_one(fake_a
         assert len(narrow) <= 60 and narrow.endswith("f1 Help q Quit"), narrow
         assert narrow.startswith("space Run n Epoch") and " ^s " in narrow + " ", narrow
 
-        await pilot.click(KeyBar, offset=(text.index("f1 Help") + 1, 0))
+        shown = bar.keys_content(bar.size.width).plain  # as it fits the bar's width
+        await pilot.click(KeyBar, offset=(shown.index("f1") + 1, 0))
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help by a click")
         help_keys = app.screen.query_one(KeyBar)
         await wait_for(pilot, lambda: "Close help" in help_keys.keys_content().plain, "its keys")

@@ -9,6 +9,7 @@ so every number the view shows is the real computation's."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from support import wait_for
@@ -30,6 +31,7 @@ class BackpropFake(LessonFake):
         super().__init__()
         self.trainer: Trainer | None = None
         self.watched: int | None = None
+        self.check = False
 
     def _do_load(self, command: p.Load) -> None:
         super()._do_load(command)
@@ -39,11 +41,11 @@ class BackpropFake(LessonFake):
     def _send_backprop(self) -> None:
         trainer = self.trainer
         if self.watched is not None and trainer is not None:
-            result = backprop_trainer(trainer, self.watched)
+            result = backprop_trainer(trainer, self.watched, check=self.check)
             self.emit(p.Backprop(trainer.state.epoch, trainer.state.step, result))
 
     def _do_backprop(self, command: p.WatchBackprop) -> None:
-        self.watched = command.sample
+        self.watched, self.check = command.sample, command.check
         self._send_backprop()
 
     def _do_backprop_step(self, command: p.BackpropStep) -> None:
@@ -85,7 +87,8 @@ async def test_choose_samples_step_on_one_and_stop_watching_when_hidden() -> Non
         view = app.query_one(BackpropView)
         await show_view(pilot, pane, "lesson-backprop", lambda: "sample 0 of 4" in title(app), "s0")
         assert fake.watches() == [0] and view.has_focus
-        assert "δ=" in text_of(app, "#backprop-picture")
+        picture = text_of(app, "#backprop-picture")
+        assert re.search(r"δ -?\d", picture) and "(2)" in picture  # each neuron with its delta
         body = text_of(app, "#backprop-body")
         for line in ("Forward: a(l) = W(l) y(l-1) + b(l)", "Backward: delta(l) = dL/da(l)"):
             assert line in body
@@ -110,6 +113,13 @@ async def test_choose_samples_step_on_one_and_stop_watching_when_hidden() -> Non
             flat_shown = [w for row in before.new_W for w in row]
             assert max(abs(a - b) for a, b in zip(flat_new, flat_shown, strict=True)) < 1e-6
         assert [c for c in fake.commands if isinstance(c, p.BackpropStep)] == [p.BackpropStep(3)]
+
+        await pilot.press("g")  # the gradient check, for engineers
+        await wait_for(pilot, lambda: "Gradient check" in text_of(app, "#backprop-body"), "check")
+        assert p.WatchBackprop(3, check=True) in fake.commands
+        assert "agree with autograd" in text_of(app, "#backprop-body")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: "Gradient check" not in text_of(app, "#backprop-body"), "off")
 
         await show_view(pilot, pane, "lesson-net", lambda: True, "the network view")
         await wait_for(pilot, lambda: fake.watches()[-1] is None, "no watch on another view")

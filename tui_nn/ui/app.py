@@ -32,12 +32,13 @@ from tui_nn.errors import PresetError, TuiNnError
 from tui_nn.presets import load_named, load_preset, resolve_preset
 from tui_nn.spec import Preset
 from tui_nn.trainer import protocol
-from tui_nn.trainer.client import TrainerProcess
+from tui_nn.trainer.client import TrainerProcess, TrainerSupply
 
 from . import messages as m
 from .keys import KEYS
 from .later import LESSON_DELAY_S, LaterParts
 from .loop_monitor import LoopMonitor
+from .pace_control import PaceControl
 from .panes.network import NetworkPane
 from .panes.plots import PlotsPane
 from .panes.presets import PresetsPane
@@ -86,6 +87,7 @@ class TuiNnApp(TrainerMessages, App[int]):
         handle_signals: bool = False,
         attach: str | Path | None = None,
         attach_factory: AttachFactory | None = None,
+        show: Path | None = None,
     ) -> None:
         super().__init__()
         if preset is None:
@@ -103,9 +105,12 @@ class TuiNnApp(TrainerMessages, App[int]):
         )
         self.editor = PresetEditor(self, self.link, preset, preset_path)
         self.later = LaterParts(self, self.link, self.editor)  # the lesson pane among them
-        settle = self.later.settle
-        self.runs = RunControl(self, self.link, self.editor, settle=settle, attach=attach)
-        self.trainer_view = TrainerView(self, self.link, self.runs)
+        self.runs = RunControl(
+            self, self.link, self.editor, settle=self.later.settle, attach=attach, show=show
+        )
+        self.pace = PaceControl(self, self.link)
+        self.editor.on_load = self.pace.preset_loaded
+        self.trainer_view = TrainerView(self, self.link, self.runs, self.pace)
         self.signals = SignalGuard(self.runs.on_signal, self.link) if handle_signals else None
         self._loop_monitor: LoopMonitor | None = None  # event-loop stall statistics (benchmarks)
 
@@ -148,6 +153,7 @@ class TuiNnApp(TrainerMessages, App[int]):
         else:
             self.link.start()
             editor.load(editor.committed)
+        self.runs.show_at_mount()  # `tui-nn show RUN`: its curves, read in a thread
         if self.signals is not None:
             self.signals.install()  # SIGHUP, SIGINT, SIGTERM, with a watchdog (signals.py)
         self.query_one("#preset-list").focus()
@@ -229,13 +235,16 @@ class TuiNnApp(TrainerMessages, App[int]):
         if link.status in ("done", "diverged") or (link.status == "failed" and link.running):
             # ended; "failed" with a live trainer: out of memory
             message = "the run has ended: press r to reset the weights and train again"
+            if link.status == "done":
+                message = "the run has ended: n trains one more epoch, r resets the weights"
             self.query_one(StatusBar).show(message=message)
             self.notify(message, markup=False, timeout=3)
             return
 
         def start() -> None:
+            message = "starts when the trainer is ready" if link.status == "loading" else ""
             if link.send(protocol.Start()):
-                link.set_status("starting", message="")
+                link.set_status("starting", message=message)
 
         self.editor.with_edits("start", start)
 
@@ -249,6 +258,15 @@ class TuiNnApp(TrainerMessages, App[int]):
                 self.link.set_status("starting", message="one more epoch")
 
         self.editor.with_edits("train", epoch)
+
+    def action_one_step(self) -> None:
+        self.editor.with_edits("train", self.pace.one_step)
+
+    def action_slower(self) -> None:
+        self.pace.slower()
+
+    def action_faster(self) -> None:
+        self.pace.faster()
 
     def action_reset(self) -> None:
         if self.link.training:
@@ -327,6 +345,8 @@ class TuiNnApp(TrainerMessages, App[int]):
         self.editor.open()
 
     def action_help(self) -> None:
+        from .lesson.backprop import BackpropView
+        from .lesson.network import NetView
         from .lesson.pane import LessonPane
         from .screens.dialogs import ConfirmDialog
         from .screens.help import HelpScreen
@@ -335,6 +355,8 @@ class TuiNnApp(TrainerMessages, App[int]):
             ("Keys", self.BINDINGS),
             ("Network tab", NetworkPane.BINDINGS),
             ("Lesson tab", LessonPane.BINDINGS),
+            ("Lesson: Network view", NetView.BINDINGS),
+            ("Lesson: Backprop view", BackpropView.BINDINGS),
             ("Dialogs", ConfirmDialog.BINDINGS),
         ]
         self.push_screen(kept_screen(self, "help", lambda: HelpScreen(sections)))
@@ -365,10 +387,14 @@ def run_app(
     *,
     attach: str | Path | None = None,
     run: Path | None = None,
+    trainers: TrainerSupply | None = None,
 ) -> int:
     """Open the app with a preset name or file (default: xor) or a preset built by the command
-    line (from a CSV file, or with --data), or attached to the trainer at the socket `attach`
-    that trains the run folder `run`; returns the exit status."""
+    line (from a CSV file, or with --data), attached to the trainer at the socket `attach` that
+    trains the run folder `run`, or on `run` alone (its preset and curves); returns the status.
+    `trainers`: where its trainers come from (one started before the UI's imports, stopped here
+    if the app never took it)."""
+    supply = trainers or TrainerSupply()
     try:
         if run is not None:
             path, loaded = None, load_preset(Path(run) / "preset.toml")
@@ -378,13 +404,22 @@ def run_app(
             path = resolve_preset(preset if preset is not None else "xor")
             loaded = load_named(str(path))
     except TuiNnError as error:
+        supply.discard()
         print(f"tui-nn: error: {error}", file=sys.stderr)
         return 2
-    app = TuiNnApp(loaded, path, handle_signals=True, attach=attach)
+    app = TuiNnApp(
+        loaded,
+        path,
+        trainer_factory=supply,
+        handle_signals=True,
+        attach=attach,
+        show=None if attach else run,
+    )
     try:
         app.run()
     finally:
         app.link.stop()
+        supply.discard()  # the app ended before it took the trainer
     if app.runs.farewell:
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
             print(app.runs.farewell, flush=True)

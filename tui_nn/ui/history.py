@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from tui_nn.trainer.protocol import Metrics
+from tui_nn.trainer.protocol import EpochLoss, EvalPoint, Metrics
 
-__all__ = ["DEFAULT_CAPACITY", "History", "Series", "add_metrics"]
+__all__ = ["DEFAULT_CAPACITY", "History", "Series", "add_history", "add_metrics"]
 
 DEFAULT_CAPACITY = 1024
 
@@ -133,36 +133,63 @@ class History:
 def add_metrics(
     loss: History, acc: History, metrics: Metrics, steps_per_epoch: int | None
 ) -> float | None:
-    """Record one `Metrics` event: the window's mean loss at its position in epochs (its step
-    over `steps_per_epoch` when known, else its epoch), each evaluation at its epoch. Returns the
-    test - train loss gap of its last evaluation with both (None: none had both)."""
-    epoch = float(metrics.epoch)
-    train_loss = metrics.train_loss  # numbers are floats (or None) once decoded
-    if train_loss is not None and not math.isfinite(train_loss):
-        train_loss = None
-    if train_loss is not None:
-        x = metrics.step / steps_per_epoch if steps_per_epoch else epoch
-        loss.add("train_loss", x, train_loss)
-    evaluations: list[tuple[int, float | None, float | None, float | None, float | None]] = [
-        (point.epoch, point.train_loss, point.test_loss, point.train_acc, point.test_acc)
-        for point in metrics.evals
-    ]
-    latest = (metrics.eval_train_loss, metrics.test_loss, metrics.train_acc, metrics.test_acc)
-    if not evaluations and latest != (None, None, None, None):
-        evaluations = [(metrics.epoch, *latest)]  # the latest evaluation, repeated
+    """Record one `Metrics` event: the training loss of each epoch it carries at that epoch, or,
+    where none ended since the last event (a long epoch), the window's mean loss at its position
+    in epochs (its step over `steps_per_epoch` when known, else its epoch); each evaluation at
+    its epoch. Returns the test - train loss gap of its last evaluation with both (None: none had
+    both)."""
+    if metrics.epochs:
+        add_epochs(loss, metrics.epochs)
+    elif metrics.train_loss is not None and math.isfinite(metrics.train_loss):
+        x = metrics.step / steps_per_epoch if steps_per_epoch else float(metrics.epoch)
+        loss.add("train_loss", x, metrics.train_loss)
+    evals = list(metrics.evals)
+    if not evals and metrics.eval_train_loss is not None:  # the latest evaluation, repeated
+        evals = [
+            EvalPoint(
+                metrics.epoch,
+                metrics.step,
+                metrics.eval_train_loss,
+                metrics.test_loss,
+                metrics.train_acc,
+                metrics.test_acc,
+            )
+        ]
+    has_losses = bool(metrics.epochs) or metrics.train_loss is not None
+    return add_evals(loss, acc, evals, train_loss_from_evals=not has_losses)
+
+
+def add_history(
+    loss: History, acc: History, epochs: list[EpochLoss], evals: list[EvalPoint]
+) -> float | None:
+    """Record what a run has recorded so far (the trainer's `History`)."""
+    add_epochs(loss, epochs)
+    return add_evals(loss, acc, evals, train_loss_from_evals=not epochs)
+
+
+def add_epochs(loss: History, epochs: list[EpochLoss]) -> None:
+    for point in epochs:
+        loss.add("train_loss", float(point.epoch), point.train_loss)
+
+
+def add_evals(
+    loss: History, acc: History, evals: list[EvalPoint], *, train_loss_from_evals: bool
+) -> float | None:
+    """Each evaluation at its epoch: the test loss, both accuracies, and the training loss where
+    the run records no other (the perceptron rule's errors). Returns the last test - train gap."""
     gap = None
-    for at_epoch, given_train, given_test, train_acc, test_acc in evaluations:
-        at = float(at_epoch) or epoch
-        eval_train = _finite(given_train)
-        test = _finite(given_test)
-        if train_loss is None and eval_train is not None:
+    for point in evals:
+        at = float(point.epoch)
+        eval_train = _finite(point.train_loss)
+        test = _finite(point.test_loss)
+        if train_loss_from_evals and eval_train is not None:
             loss.add("train_loss", at, eval_train)
         if test is not None:
             loss.add("test_loss", at, test)
             if eval_train is not None:
                 gap = test - eval_train
-        if train_acc is not None and math.isfinite(train_acc):
-            acc.add("train_acc", at, train_acc)
-        if test_acc is not None and math.isfinite(test_acc):
-            acc.add("test_acc", at, test_acc)
+        if point.train_acc is not None and math.isfinite(point.train_acc):
+            acc.add("train_acc", at, point.train_acc)
+        if point.test_acc is not None and math.isfinite(point.test_acc):
+            acc.add("test_acc", at, point.test_acc)
     return gap

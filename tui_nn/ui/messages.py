@@ -58,6 +58,14 @@ class TrainerMetrics(TrainerMessage[protocol.Metrics]):
     """Training progress (about 10 a second while training)."""
 
 
+class TrainerHistory(TrainerMessage[protocol.History]):
+    """What the run in progress has recorded, for an app that attached to it."""
+
+
+class TrainerDeviceStats(TrainerMessage[protocol.DeviceStats]):
+    """The trainer process and its device (about once a second)."""
+
+
 class TrainerSnapshot(TrainerMessage[protocol.Snapshot]):
     """What the lesson views draw."""
 
@@ -84,6 +92,8 @@ MESSAGES: dict[type[Any], type[TrainerMessage[Any]]] = {
     protocol.RunOpened: TrainerRunOpened,
     protocol.State: TrainerState,
     protocol.Metrics: TrainerMetrics,
+    protocol.History: TrainerHistory,
+    protocol.DeviceStats: TrainerDeviceStats,
     protocol.Snapshot: TrainerSnapshot,
     protocol.Backprop: TrainerBackprop,
     protocol.Summary: TrainerSummary,

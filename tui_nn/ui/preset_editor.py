@@ -1,8 +1,9 @@
 """The preset the trainer has (the committed one) and the one the panes describe (the candidate).
 
 An edit in the Network or Training pane applies when it is complete (`FieldsEdited` with
-`commit`): the learning rate alone goes to the trainer at once, also while training; any other
-change reloads the preset, asking first when that discards a run (and putting the panes back
+`commit`): the learning rate and the epoch budget go to the trainer at once, also while training
+(raising the epochs of a run that its budget ended lets it go on); any other change reloads the
+preset, asking first when that discards a run (and putting the panes back
 when the answer is no). Another preset (from the list, a file, a run folder) is offered the same
 way. While a field is invalid nothing is applied, and what would start, train or save says why.
 """
@@ -30,8 +31,14 @@ from .panes.status_bar import StatusBar
 from .panes.training import TrainingPane
 from .trainer_link import TrainerLink
 
-RESET_QUESTION = "This resets the current run. Continue?"
+RESET_QUESTION = (
+    "This starts a fresh run (only the learning rate and the epochs change a run as it goes). "
+    "Continue?"
+)
 NOT_APPLIED = "not applied: "
+
+
+LIVE_SETTINGS = ("learning_rate", "epochs")  # what changes a run in progress without a reset
 
 
 class PresetEditor:
@@ -44,6 +51,7 @@ class PresetEditor:
         self.committed = preset
         self.path = path
         self._asking = False  # a yes/no question about discarding the run is open
+        self.on_load: Callable[[Preset], None] | None = None  # after each Load it sends
 
     @property
     def asking(self) -> bool:
@@ -73,12 +81,25 @@ class PresetEditor:
     def pending(self, candidate: Preset) -> bool:
         return preset_to_dict(candidate) != preset_to_dict(self.committed)
 
-    def only_lr_differs(self, candidate: Preset) -> bool:
+    def live_changes(self, candidate: Preset) -> list[protocol.Command] | None:
+        """The commands that change the run in progress to `candidate` without a reset, when
+        only the settings that can change live differ: the learning rate and the epoch budget
+        (None: anything else differs). The rest changes the network, its data or its batches
+        (the batch size, the optimizer and its moments, the loss), so it starts a fresh run."""
         a = preset_to_dict(candidate)
         b = preset_to_dict(self.committed)
-        a["train"].pop("learning_rate", None)
-        b["train"].pop("learning_rate", None)
-        return a == b
+        for key in LIVE_SETTINGS:
+            a["train"].pop(key, None)
+            b["train"].pop(key, None)
+        if a != b:
+            return None
+        new, old = candidate.train, self.committed.train
+        commands: list[protocol.Command] = []
+        if new.learning_rate != old.learning_rate:
+            commands.append(protocol.SetLearningRate(value=new.learning_rate))
+        if new.epochs != old.epochs:
+            commands.append(protocol.SetEpochs(value=new.epochs))
+        return commands
 
     async def show(self, preset: Preset) -> None:
         """Fill every pane from `preset` (dropping edits)."""
@@ -156,6 +177,8 @@ class PresetEditor:
             self.link.send(protocol.Resume(path=str(resume)))
         else:
             self.link.send(protocol.Load(preset=preset_to_dict(preset)))
+        if self.on_load is not None:
+            self.on_load(preset)
         self.app.query_one(PlotsPane).clear()
         status = self.app.query_one(StatusBar)
         status.clear_metrics()
@@ -175,9 +198,12 @@ class PresetEditor:
             if then is not None:
                 then()
             return
-        if self.only_lr_differs(candidate):
+        live = self.live_changes(candidate)
+        if live is not None:
             self.committed = candidate
-            self.link.send(protocol.SetLearningRate(value=candidate.train.learning_rate))
+            for command in live:
+                self.link.send(command)
+            self.app.query_one(StatusBar).show(epochs=candidate.train.epochs)
             if then is not None:
                 then()
             return
@@ -237,12 +263,14 @@ class PresetEditor:
             return
         if self.link.available and not self.link.running:
             self.ensure_trainer()
-        if self.pending(candidate) and not self.only_lr_differs(candidate):
+        live = self.live_changes(candidate)
+        if self.pending(candidate) and live is None:
             self.load(candidate)  # a reset with the new settings
         else:
             if self.pending(candidate):
                 self.committed = candidate
-                self.link.send(protocol.SetLearningRate(value=candidate.train.learning_rate))
+                for command in live or []:
+                    self.link.send(command)
             self.link.send(protocol.Reset())
             self.link.reset_progress()
             self.app.query_one(PlotsPane).clear()

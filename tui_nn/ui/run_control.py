@@ -6,7 +6,8 @@
 - Attach (`tui-nn attach`, the runs screen): a handle on a trainer another app started; the run's
   history is drawn from its folder's metrics.jsonl, then the live events join it.
 - The runs screen's choices: open a run (its preset into the editors, its curves into the plots),
-  continue one (`Resume`, then `Start`), attach to one training elsewhere.
+  continue one (`Resume`, then `Start`), attach to one training elsewhere. `tui-nn show RUN`
+  opens the app on a run's preset and draws its curves the same way (`show_at_mount`).
 
 It works through the app's `TrainerLink` and `PresetEditor`, and through the app only as a
 Textual `App` (screens, notifications, workers, exiting).
@@ -25,7 +26,7 @@ from textual.app import App
 
 from tui_nn.errors import TuiNnError
 from tui_nn.presets import load_preset, preset_to_dict
-from tui_nn.runs import CHECKPOINT, RunSummary, live_run, read_run_info
+from tui_nn.runs import CHECKPOINT, RunSummary, live_run, pid_alive, read_run_info
 from tui_nn.spec import Preset
 from tui_nn.trainer.protocol import Metrics, RunOpened, Start
 
@@ -64,11 +65,13 @@ class RunControl:
         *,
         settle: Callable[[], Awaitable[None]],
         attach: str | Path | None = None,
+        show: Path | None = None,
     ) -> None:
         self.app = app
         self.link = link
         self.editor = editor
         self.attach_socket = str(attach) if attach is not None else None
+        self._show = show  # `tui-nn show RUN`: the run whose curves the app opens with
         self.run_path: Path | None = None  # the folder of the run in the trainer
         self.viewing: Path | None = None  # the plots show this opened run, not the trainer's
         self.farewell: str | None = None  # printed once the app has exited
@@ -101,6 +104,8 @@ class RunControl:
                 note = f"run {path.name} goes on from its last checkpoint"
             else:
                 note = f"attached to run {path.name}: q asks to stop it or keep it running"
+            # The trainer sends what it recorded (`History`); the file may hold more (a run
+            # from an older tui-nn), so it is read too and drawn in its place.
             self._draw_history(path, until_step=expected.until_step, note=note)
             if expected.start and self.link.send(Start()):
                 self.link.set_status("starting", message=f"continuing run {path.name}")
@@ -273,18 +278,35 @@ class RunControl:
         async def go() -> None:
             await self.editor.adopt(preset)
             self.editor.load(preset)
-            self.viewing = run.path
-            then = "" if run.status == "done" else "ctrl+r then c continues it; "
-            note = (
-                f"run {run.id} ({run.status}, {run.epochs} epochs) shown: {then}"
-                "space trains its preset anew"
-            )
-            self._draw_history(run.path, note=note)
-            self.app.query_one(StatusBar).show(message=f"reading run {run.id}...")
+            self._show_run(run.path, run.id, run.status, run.epochs)
 
         self.editor.ask_if_run(
             f"Open run {run.id}? This stops the current run (its checkpoint is kept).", go
         )
+
+    def show_at_mount(self) -> None:
+        """`tui-nn show RUN`: the app opened on the run's preset (in the editors, and loaded by
+        the trainer on mount); its curves are drawn as the runs screen's open draws them."""
+        path, self._show = self._show, None
+        if path is None:
+            return
+        try:
+            info = read_run_info(path)
+        except TuiNnError as error:
+            self.app.notify(str(error), title="cannot open the run", severity="error", markup=False)
+            return
+        status = str(info.get("status", "?"))
+        if status == "running" and not pid_alive(info.get("pid")):
+            status = "interrupted"
+        epochs = info.get("epochs")
+        self._show_run(path, path.name, status, epochs if isinstance(epochs, int) else 0)
+
+    def _show_run(self, path: Path, run_id: str, status: str, epochs: int) -> None:
+        self.viewing = path
+        then = "" if status == "done" else "ctrl+r then c continues it; "
+        shown = f"run {run_id} ({status}, {epochs} epochs) shown"
+        self._draw_history(path, note=f"{shown}: {then}space trains its preset anew")
+        self.app.query_one(StatusBar).show(message=f"reading run {run_id}...")
 
     def continue_run(self, run: RunSummary) -> None:
         """`Resume`: the trainer loads the run's preset and last checkpoint; once it names the
@@ -324,6 +346,10 @@ class RunControl:
         live = live_run(run.path)
         if live is None:
             message = f"run {run.id} is not training any more"
+            self.app.notify(message, severity="warning", markup=False)
+            return
+        if not live.attachable:  # its trainer would refuse us after ours had stopped
+            message = f"run {run.id} is open in another app (trainer pid {live.pid})"
             self.app.notify(message, severity="warning", markup=False)
             return
         preset = self._run_preset(run)

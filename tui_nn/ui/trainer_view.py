@@ -15,6 +15,9 @@ from tui_nn.trainer import protocol
 
 from . import messages as m
 from .later import LaterParts
+from .pace_control import PaceControl
+from .panes.device import DevicePanel
+from .panes.diagnosis import DiagnosisLine
 from .panes.network import NetworkPane
 from .panes.plots import PlotsPane
 from .panes.status_bar import StatusBar, StatusFields
@@ -25,19 +28,34 @@ from .trainer_link import TrainerLink
 E = TypeVar("E", bound=protocol.Event)
 
 
+def evaluation_fields(epoch: int, result: protocol.EvalPoint | protocol.Summary) -> StatusFields:
+    return {
+        "train_loss": result.train_loss,
+        "test_loss": result.test_loss,
+        "train_acc": result.train_acc,
+        "test_acc": result.test_acc,
+        "eval_epoch": epoch,
+    }
+
+
 class TrainerView:
-    def __init__(self, app: App[Any], link: TrainerLink, runs: RunControl) -> None:
+    def __init__(
+        self, app: App[Any], link: TrainerLink, runs: RunControl, pace: PaceControl
+    ) -> None:
         self.app = app
         self.link = link
         self.runs = runs
+        self.pace = pace
 
     def ready(self, event: protocol.Ready) -> None:
         self.app.query_one(TrainingPane).set_devices(event.devices)
+        self.pace.trainer_ready()
 
     def loaded(self, event: protocol.Loaded) -> None:
         self.app.query_one(NetworkPane).set_io(event.n_features, event.n_classes)
         plots = self.app.query_one(PlotsPane)
         plots.set_shape(event.steps_per_epoch, event.task, has_test=event.n_test != 0)
+        self.diagnosis().set_preset(self.runs.editor.committed)
         self.app.query_one(StatusBar).show(device=event.device)
         if event.data_note:  # what the loader guessed: a CSV's separator, MNIST's test set
             self.app.query_one(StatusBar).show(message=event.data_note)
@@ -45,32 +63,51 @@ class TrainerView:
     def state(self, event: protocol.State) -> None:
         # A fresh run (epoch 0) has no stops yet, whatever came before.
         self.app.query_one(PlotsPane).set_stops(event.stops if event.epoch else [])
-        fields: StatusFields = {"epoch": event.epoch, "step": event.step}
+        self.diagnosis().set_stop(event.stops[-1].reason if event.epoch and event.stops else None)
+        pace = self.pace.trainer_state(event.pace)
+        fields: StatusFields = {"epoch": event.epoch, "step": event.step, "pace": pace}
         if event.message:
             fields["message"] = event.message
         self.link.set_status(event.status, **fields)
 
     def metrics(self, event: protocol.Metrics) -> None:
         self.app.query_one(PlotsPane).add_metrics(event)
+        self.diagnosis().add_metrics(event)
         self.runs.note_metrics(event)
         fields: StatusFields = {"epoch": event.epoch, "step": event.step}
-        train_loss = event.train_loss if event.train_loss is not None else event.eval_train_loss
-        if train_loss is not None:  # the bar keeps what an event does not say
-            fields["train_loss"] = train_loss
-        if event.test_loss is not None:
-            fields["test_loss"] = event.test_loss
-        if event.train_acc is not None:
-            fields["train_acc"] = event.train_acc
-        if event.test_acc is not None:
-            fields["test_acc"] = event.test_acc
+        if event.evals:  # the figures of the last evaluation, and where it was
+            last = event.evals[-1]
+            fields.update(evaluation_fields(last.epoch, last))
+        elif (
+            event.train_loss is not None
+            and self.app.query_one(StatusBar).fields.get("eval_epoch") is None
+        ):
+            fields["train_loss"] = event.train_loss  # before the first evaluation: the window's
         fields["elapsed_s"] = event.elapsed_s
         if self.link.rate is not None:
             fields["steps_per_s"] = self.link.rate
         self.link.set_status(event.status, **fields)
 
+    def history(self, event: protocol.History) -> None:
+        self.app.query_one(PlotsPane).set_history(event)
+        self.diagnosis().set_history(event)
+
+    def snapshot(self, event: protocol.Snapshot) -> None:
+        self.diagnosis().set_layers(event.layers)
+
+    def diagnosis(self) -> DiagnosisLine:
+        """The main screen's (a dialog's plots have one too, which the trainer does not feed)."""
+        return self.app.screen_stack[0].query_one("#diagnosis", DiagnosisLine)
+
+    def device_stats(self, event: protocol.DeviceStats) -> None:
+        self.app.query_one(DevicePanel).show_stats(event)
+
     def summary(self, event: protocol.Summary) -> None:
+        self.diagnosis().set_stop(event.stop_reason)
         message = event.message or "finished"
         diverged = event.status == "diverged"
+        if not diverged and event.train_loss is not None:  # the same figures as the message
+            self.app.query_one(StatusBar).show(**evaluation_fields(event.epochs, event))
         style = "$error" if diverged else "$success"
         self.app.query_one(StatusBar).show(message=message, message_style=style)
         if diverged:
@@ -126,8 +163,14 @@ class TrainerMessages:
     def on_trainer_metrics(self, message: m.TrainerMetrics) -> None:
         self._receive(message, self.trainer_view.metrics)
 
+    def on_trainer_history(self, message: m.TrainerHistory) -> None:
+        self._receive(message, self.trainer_view.history)
+
+    def on_trainer_device_stats(self, message: m.TrainerDeviceStats) -> None:
+        self._receive(message, self.trainer_view.device_stats)
+
     def on_trainer_snapshot(self, message: m.TrainerSnapshot) -> None:
-        self._receive(message, None)  # for the lesson views only
+        self._receive(message, self.trainer_view.snapshot)  # the lesson views, the diagnosis
 
     def on_trainer_backprop(self, message: m.TrainerBackprop) -> None:
         self._receive(message, None)  # for the Backprop lesson view only

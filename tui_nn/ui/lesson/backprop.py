@@ -25,6 +25,7 @@ from tui_nn.lesson.network_stats import weight_cell
 
 from . import render
 from .data import DataView
+from .network_picture import backprop_picture
 
 PICTURE_MAX_UNITS = 12  # layers up to this wide are drawn neuron by neuron
 
@@ -52,12 +53,19 @@ class BackpropView(DataView, VerticalScroll):
         Binding("full_stop", "sample(1)", "Next sample", tooltip="backprop: the next sample"),
         Binding("comma", "sample(-1)", "Prev sample", tooltip="backprop: the previous sample"),
         Binding("s", "step_sample", "Step", tooltip="backprop: one optimizer step on the sample"),
+        Binding(
+            "g",
+            "gradient_check",
+            "Grad check",
+            tooltip="backprop: check a few gradients by finite differences (on/off)",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sample = 0  # the training sample shown
         self.previous_loss: float | None = None  # this sample's loss before the last step
+        self.check = False  # the finite-difference gradient check, asked of the trainer
 
     def compose(self) -> ComposeResult:
         yield Static("", id="backprop-title", classes="lesson-title")
@@ -79,6 +87,10 @@ class BackpropView(DataView, VerticalScroll):
         self.previous_loss = None
         self.post_message(SampleChosen(self.sample))
         self.show()
+
+    def action_gradient_check(self) -> None:
+        self.check = not self.check
+        self.post_message(SampleChosen(self.sample))  # asked again, with or without the check
 
     def action_step_sample(self) -> None:
         result = self.result
@@ -111,9 +123,12 @@ class BackpropView(DataView, VerticalScroll):
         result = event.result
         waiting = "  (waiting for this sample ...)" if result.sample != self.sample else ""
         title.update(self._title(result, waiting))
-        picture.update(network_picture(result, ascii_only=data.ascii_only))
         region = self.scrollable_content_region.width
         width = region - 1 if region > 40 else 78  # 78: not laid out yet
+        # The drawn network where it fits (connections, y and the blame on each neuron), else
+        # a list of its neurons.
+        drawn = backprop_picture(result, width=width, ascii_only=data.ascii_only)
+        picture.update(drawn or network_picture(result, ascii_only=data.ascii_only))
         lines = format_backprop(result, width=width) if fits_as_text(result) else None
         body.update(Content("\n".join(lines or format_summary(result, width=width))))
 

@@ -8,7 +8,8 @@ when none is running), `committed` (the preset the trainer has, or will have, lo
 ASCII mode; then it gives the pane every trainer event (`trainer_event`) and each change of the
 ASCII mode (`set_ascii`). The pane asks the trainer for snapshots (`SetViews(True)`) only while
 the tab is shown, and turns them off when it is hidden: snapshots cost the trainer a little time.
-Likewise `WatchBackprop(sample)` only while the Backprop view is shown, `WatchBackprop(None)` else.
+Likewise `WatchBackprop(sample)` only while the Backprop view is shown (or the Network view in
+its backprop mode), `WatchBackprop(None)` else.
 While shown the tab takes the room of the plots on a narrow terminal and sits beside them on a
 wide one (inline styles on the sidebar and the plots).
 """
@@ -37,6 +38,7 @@ from .network import NetView
 from .rule import RuleView
 from .table import TableView, WeightsApplied
 
+VIEW_NAMES = {"lesson-rule": "Perceptron rule", "lesson-map": "Decision map"}
 WIDE = 110  # from this many columns the lesson sits beside the plots
 
 
@@ -103,7 +105,8 @@ class LessonPane(Vertical):
         self._previous_tab: str | None = None
         self._refresh_scheduled = False
         self._stale: set[str] = set()
-        self._watching: int | None = None  # the sample the trainer sends Backprop for
+        # The sample the trainer sends Backprop for, and whether with the gradient check.
+        self._watching: tuple[int | None, bool] = (None, False)
 
     def compose(self) -> ComposeResult:
         widgets: dict[str, Widget] = {
@@ -219,7 +222,7 @@ class LessonPane(Vertical):
                 self._sync_tabs()
                 if self.shown:
                     self._set_views(True)  # a new trainer process starts without them
-                self._watching = None
+                self._watching = (None, False)
                 self._watch_backprop()
             case protocol.Snapshot() if self.data is not None:
                 self.data.snapshot = event
@@ -305,6 +308,8 @@ class LessonPane(Vertical):
         self._watch_backprop()
         if event.pane.id == "lesson-backprop":
             self.query_one(BackpropView).focus()  # its keys, in the key bar
+        elif event.pane.id == "lesson-net" and self.shown:  # hidden: focus would show it
+            self.query_one(NetView).focus()
 
     def _watch_backprop(self) -> None:
         """Backprop for the view's sample while the view is shown, none while it is hidden."""
@@ -313,9 +318,12 @@ class LessonPane(Vertical):
         loaded = self.data.loaded if self.data is not None else None
         if loaded is not None and view.sample >= loaded.n_train:
             view.sample = 0  # another preset, fewer samples
-        wanted = view.sample if shown else None
-        if wanted != self._watching and self._send(protocol.WatchBackprop(wanted)):
-            self._watching = wanted
+        net = self.query_one(NetView)  # its backprop mode: each neuron's delta
+        net_shown = self.shown and self.active_view == "lesson-net" and net.wants_backprop
+        wanted = view.sample if shown else net.sample if net_shown else None
+        check = shown and view.check
+        if (wanted, check) != self._watching and self._send(protocol.WatchBackprop(wanted, check)):
+            self._watching = (wanted, check)
 
     @on(SampleChosen)
     def _sample_chosen(self, message: SampleChosen) -> None:
@@ -351,28 +359,43 @@ class LessonPane(Vertical):
     # -- keys -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("step", "rule_epoch", "rewind"):
-            return self.active_view == "lesson-rule"
-        if action == "points":
-            return self.active_view == "lesson-map"
         if action == "revert":
             return self.active_view == "lesson-table" and self.query_one(TableView).dirty
         return True
 
+    def _in_view(self, view: str, key: str) -> bool:
+        """A view's key pressed in another view says where it works, rather than nothing."""
+        if self.active_view == view:
+            return True
+        name = VIEW_NAMES[view]
+        here = self.data is not None and view in self.data.views()
+        where = (
+            f"in the {name} view ([ and ] switch views)"
+            if here
+            else (f"in the {name} view, which this preset does not have")
+        )
+        self.app.notify(f"{key} works {where}", markup=False, timeout=3)
+        return False
+
     def action_step(self) -> None:
-        self.query_one(RuleView).step()
+        if self._in_view("lesson-rule", "s"):
+            self.query_one(RuleView).step()
 
     def action_rule_epoch(self) -> None:
-        self.query_one(RuleView).finish_epoch()
+        if self._in_view("lesson-rule", "e"):
+            self.query_one(RuleView).finish_epoch()
 
     def action_rewind(self) -> None:
-        self.query_one(RuleView).rewind()
+        if self._in_view("lesson-rule", "z"):
+            self.query_one(RuleView).rewind()
 
     def action_points(self) -> None:
-        self.query_one(MapView).toggle_points()
+        if self._in_view("lesson-map", "p"):
+            self.query_one(MapView).toggle_points()
 
     def action_revert(self) -> None:
         self.query_one(TableView).revert()
+        self.call_later(self.app.run_action, "leave_field")  # Escape leaves the field, too
 
     def action_next_view(self, delta: int) -> None:
         if self.data is None:

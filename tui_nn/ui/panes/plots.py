@@ -22,10 +22,12 @@ from textual.css.query import NoMatches
 from textual.widget import MountError
 from textual.widgets import Static
 
+from tui_nn.trainer.protocol import History as History_
 from tui_nn.trainer.protocol import Metrics, StopMark
 
-from ..history import History, add_metrics
+from ..history import History, add_history, add_metrics
 from ..widgets.plot_line import PlotLine
+from .diagnosis import DiagnosisLine
 
 if TYPE_CHECKING:
     from ..widgets.loss_plot import LossPlot
@@ -78,6 +80,7 @@ class PlotsPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="loss-legend", classes="plot-legend", markup=False)
         yield Static("", id="acc-legend", classes="plot-legend", markup=False)
+        yield DiagnosisLine(id="diagnosis")  # under the accuracy plot, which mounts before it
 
     def on_mount(self) -> None:
         self.redraw_if_needed()
@@ -154,6 +157,8 @@ class PlotsPane(Vertical):
         self.loss_history.clear()
         self.acc_history.clear()
         self.stops, self.gap = [], None
+        for line in self.query(DiagnosisLine):
+            line.clear()
         self._dirty = True
         self.schedule_redraw()
 
@@ -171,6 +176,14 @@ class PlotsPane(Vertical):
         gap = add_metrics(self.loss_history, self.acc_history, metrics, self.steps_per_epoch)
         if gap is not None:
             self.gap = gap
+        self.schedule_redraw()
+
+    def set_history(self, history: History_) -> None:
+        """What the run has recorded so far, in place of what the plots held (an app that
+        attached to a run in progress: its curves from the run's first step)."""
+        self.loss_history.clear()
+        self.acc_history.clear()
+        self.gap = add_history(self.loss_history, self.acc_history, history.epochs, history.evals)
         self.schedule_redraw()
 
     def install(self, loss: History, acc: History, steps_per_epoch: int | None) -> None:

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from tui_nn.presets import PresetInfo, list_presets
 
-ABOUT_LINES = 4  # the description's room under the list (a longer one ends in "…")
+ABOUT_LINES = 3  # the description's room under the list (a longer one ends in "…")
 
 
 class PresetsPane(Vertical):

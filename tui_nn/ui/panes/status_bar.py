@@ -67,6 +67,8 @@ class StatusFields(TypedDict, total=False):
     test_loss: float | None
     train_acc: float | None
     test_acc: float | None
+    eval_epoch: int | None  # the figures are those of the evaluation at this epoch
+    pace: float | None  # steps a second (None: full speed)
     steps_per_s: float | None
     elapsed_s: float | None
     device: str | None
@@ -89,6 +91,8 @@ class StatusBar(Static):
             "test_loss": None,
             "train_acc": None,
             "test_acc": None,
+            "eval_epoch": None,
+            "pace": None,
             "steps_per_s": None,
             "elapsed_s": None,
             "device": None,
@@ -113,6 +117,7 @@ class StatusBar(Static):
             test_loss=None,
             train_acc=None,
             test_acc=None,
+            eval_epoch=None,
             steps_per_s=None,
             elapsed_s=None,
         )
@@ -140,7 +145,12 @@ class StatusBar(Static):
             if f["test_acc"] is not None:
                 acc += "/" + format_acc(f["test_acc"])
             items.append((5, [("acc ", "dim"), acc]))
-        items.append((2, [format_rate(f["steps_per_s"]), ("/s", "dim")]))
+        if f["eval_epoch"] is not None:
+            items.append((4, [("(evaluated at ep ", "dim"), str(f["eval_epoch"]), (")", "dim")]))
+        if f["pace"] is not None:
+            items.append((8, [("pace ", "dim"), (f"{f['pace']:g}/s", "bold")]))
+        else:
+            items.append((2, [format_rate(f["steps_per_s"]), ("/s", "dim")]))
         items.append((4, [format_time(f["elapsed_s"])]))
         if f["device"]:
             items.append((1, [(str(f["device"]), "italic")]))

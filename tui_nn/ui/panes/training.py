@@ -1,5 +1,6 @@
 """The Training tab: loss, optimizer, learning rate, batch size, epochs, seed, device, and the
-data set with its test fraction, noise (noisy sets only) and path (mnist, csv)."""
+data set with its test fraction, noise (noisy sets only) and path (mnist, csv); under them the
+device panel (what the trainer and its device are doing now)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tui_nn.trainer.protocol import DeviceInfo
 from ..messages import FieldsEdited
 from ..widgets import fields
 from ..widgets.deferred import DeferredFields
+from .device import DevicePanel
 
 PATH_SETS = ("mnist", "csv")
 
@@ -83,6 +85,11 @@ class TrainingPane(DeferredFields, Vertical):
         return Horizontal(
             Label(label, classes="field-label"), widget, classes="field-row", id=row_id
         )
+
+    def compose(self) -> ComposeResult:
+        # Mounted at once (unlike the fields), as the trainer's stats may come first; moved
+        # under the fields in `on_built`.
+        yield DevicePanel(id="device-panel")
 
     def compose_fields(self) -> ComposeResult:
         choices = self.choices
@@ -149,6 +156,9 @@ class TrainingPane(DeferredFields, Vertical):
         return self._row(LABELS[key], field_input, row_id=f"row-{key}")
 
     async def on_built(self) -> None:
+        panel = self.query_one(DevicePanel)
+        if self.children[-1] is not panel:
+            self.move_child(panel, after=self.children[-1])
         self._fill_device_options()
         for key, text in self.texts.items():
             widget = self.query_one(f"#{key}", Input)
