@@ -101,7 +101,19 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["xor", "mnist-like"])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs", type=int, nargs="+", default=None, help="epochs per preset")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads for both loops (default: what the trainer chooses, "
+        "tui_nn.devices.training_threads: the count that wins for these networks)",
+    )
     args = parser.parse_args()
+    from tui_nn.devices import training_threads
+
+    threads = args.threads or training_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
     default_epochs = {"xor": 3000, "mnist-like": 10}
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}")
     for i, name in enumerate(args.presets):
