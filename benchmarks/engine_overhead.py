@@ -24,12 +24,14 @@ from tui_nn.presets import load_named
 from tui_nn.training import Trainer
 
 
-def engine_preset(name: str, device: str, epochs: int):
+def engine_preset(name: str, device: str, epochs: int | None):
+    """The preset on `device` with no stop rule (an epoch budget only: `epochs`, or the preset's
+    if None) and no pace."""
     preset = load_named(name)
     train = dataclasses.replace(
         preset.train,
         device=device,
-        epochs=epochs,
+        epochs=epochs if epochs is not None else preset.train.epochs,
         target_loss=None,
         target_accuracy=None,
         patience=None,

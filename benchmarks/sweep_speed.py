@@ -26,24 +26,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from tui_nn.presets import dump_preset, load_named
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine_overhead import engine_preset
+
+from tui_nn.presets import dump_preset
 
 
 def fixed_budget_preset(name: str, folder: Path, device: str, epochs: int | None) -> Path:
     """The preset as a file with no stop rule (its epoch budget only), on `device`."""
-    import dataclasses
-
-    preset = load_named(name)
-    train = dataclasses.replace(
-        preset.train,
-        target_loss=None,
-        target_accuracy=None,
-        patience=None,
-        device=device,
-        epochs=epochs if epochs is not None else preset.train.epochs,
-    )
     path = folder / f"{name}-fixed.toml"
-    path.write_text(dump_preset(dataclasses.replace(preset, train=train)), encoding="utf-8")
+    path.write_text(dump_preset(engine_preset(name, device, epochs)), encoding="utf-8")
     return path
 
 

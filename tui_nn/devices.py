@@ -88,12 +88,6 @@ def release_device_memory(device: torch.device) -> None:
         torch.cuda.empty_cache()
 
 
-def format_memory(n_bytes: int | None) -> str:
-    if n_bytes is None:
-        return "-"
-    return f"{n_bytes / 2**30:.1f} GiB"
-
-
 def training_threads() -> int | None:
     """Torch's intra-op threads in a trainer, the app's and `tui-nn train`'s alike: every core
     but one (the app's UI, or whatever else the machine runs). The networks here gain little from

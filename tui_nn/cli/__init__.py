@@ -1,11 +1,13 @@
-"""The `tui-nn` command: opens the app, or runs `train`, `presets`, `devices`, `runs`, `attach`,
-`show`, `code`, `backprop`, `export`.
+"""The `tui-nn` command: opens the app, or runs `train`, `sweep`, `presets`, `devices`, `runs`,
+`attach`, `show`, `code`, `backprop`, `export`.
 
 - `parser`: the parsers and argument types;
 - `commands`: opening the app, attaching to a run, and the listing commands;
 - `train`: `tui-nn train`, on the run lifecycle of `tui_nn.runs.session`;
+- `sweep`: `tui-nn sweep`, many runs at once (`tui_nn.sweep`);
+- `stop_signals`: SIGINT, SIGTERM and SIGHUP as train and sweep take them;
 - `backprop`: `tui-nn backprop`, one sample's backpropagation as text or JSON;
-- `export`: `tui-nn export RUN --onnx FILE`, a trained network as ONNX;
+- `export`: `tui-nn export RUN --onnx FILE | --script FILE`, a trained network as ONNX or a script;
 - `show`: `tui-nn show RUN`, the app on a run's preset and curves;
 - `report`: progress as a bar, plain lines or JSON lines.
 

@@ -53,6 +53,10 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_data_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage block) and exit status 2."""
 
@@ -76,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PRESET_OR_FILE",
         help="preset name, .toml file, or a CSV data file to build a preset from",
     )
-    parser.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    _add_data_argument(parser)
     return parser
 
 
@@ -102,7 +106,7 @@ def build_command_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive_int, help="epoch budget")
     train.add_argument("--seed", type=_seed, help="random seed")
     train.add_argument("--lr", type=_positive_float, help="learning rate")
-    train.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    _add_data_argument(train)
     train.add_argument(
         "--out",
         metavar="DIR",
@@ -148,7 +152,7 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the sweep's folder, new or empty (default: a new folder in the user's runs folder)",
     )
-    sweep.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    _add_data_argument(sweep)
     sweep.add_argument(
         "--no-stack", action="store_true", help="train every run alone, as `tui-nn train` does"
     )
@@ -184,7 +188,7 @@ def build_command_parser() -> argparse.ArgumentParser:
     code.add_argument(
         "preset", metavar="PRESET_OR_FILE", help="preset name, .toml file or CSV data file"
     )
-    code.add_argument("--data", metavar="PATH", help="data folder or file (overrides data.path)")
+    _add_data_argument(code)
     code.add_argument(
         "--out",
         metavar="FILE",

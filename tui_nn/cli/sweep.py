@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tui_nn.cli.stop_signals import StopSignals, signal_exit_status
+from tui_nn.cli.train import say
 
 if TYPE_CHECKING:
     from tui_nn.sweep.grid import SweepRun
@@ -154,7 +155,7 @@ def _sweep(
             f"sweep folder: {folder}"
         )
     if stop.signal_name is not None:
-        _say(
+        say(
             f"tui-nn: sweep stopped by {stop.signal_name}; each run still training was saved "
             "with a checkpoint: resume one with `tui-nn train --resume RUN_FOLDER`"
         )
@@ -169,13 +170,6 @@ def _show(value: Any) -> str:
 def _out(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-def _say(message: str) -> None:
-    try:
-        print(message, file=sys.stderr, flush=True)
-    except OSError:
-        pass
 
 
 class _ProgressBar:

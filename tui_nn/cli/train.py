@@ -62,7 +62,7 @@ def load_or_build(name: str) -> Preset:
     if not is_data_file(name):
         return load_named(name)
     preset, summary = preset_from_csv(name)
-    _say(f"tui-nn: {summary}")
+    say(f"tui-nn: {summary}")
     return preset
 
 
@@ -121,7 +121,7 @@ def _train(options: argparse.Namespace, stop: StopSignals) -> int:
 
     trainer = Trainer(preset, on_event=on_event, on_epoch_end=session.epoch_ended)
     if trainer.dataset.note is not None:  # what the loader guessed or chose
-        _say(f"tui-nn: {trainer.dataset.note}")
+        say(f"tui-nn: {trainer.dataset.note}")
     if stop.signal_name is not None:  # while loading: nothing trained, no folder written
         if options.resume is None:
             note = "before training began; nothing was saved"
@@ -130,7 +130,7 @@ def _train(options: argparse.Namespace, stop: StopSignals) -> int:
                 f"before training resumed; run {session.path.name} is as it was: "
                 f"resume with `{session.resume_command}`"
             )
-        _say(f"tui-nn: stopped by {stop.signal_name} {note}")
+        say(f"tui-nn: stopped by {stop.signal_name} {note}")
         return signal_exit_status(stop.signal_name)
     session.start(trainer)  # a resumed run's checkpoint is restored into the trainer here
     reporter = Reporter(json_lines=options.json, epochs=preset.train.epochs)
@@ -151,7 +151,7 @@ def _train(options: argparse.Namespace, stop: StopSignals) -> int:
                 note = f"resume with `{session.resume_command}`"
             else:
                 note = "no checkpoint was saved, so there is nothing to resume"
-            _say(f"tui-nn: {cause} {where}; {note}")
+            say(f"tui-nn: {cause} {where}; {note}")
             return code
         # Finished, even if a signal came as it did: a complete run is reported as one.
         summary = session.finish(trainer)
@@ -163,7 +163,7 @@ def _train(options: argparse.Namespace, stop: StopSignals) -> int:
     return END_STATUSES.get(summary.status, 0)
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     """A line on stderr, unless stderr is gone too (a hung-up terminal): the run is saved."""
     try:
         print(message, file=sys.stderr, flush=True)

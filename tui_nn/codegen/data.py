@@ -6,8 +6,11 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
+from typing import cast
 
 import tui_nn
+from tui_nn.codegen.shared import engine_code, engine_constant
+from tui_nn.data.checks import check_samples
 from tui_nn.errors import DataError
 from tui_nn.lesson.gates import gate_input_names, gate_table
 from tui_nn.spec import IDX_SETS, LOGIC_SETS, SYNTHETIC_SETS, Preset
@@ -29,60 +32,21 @@ DIGITS_FILE = Path(tui_nn.__file__).resolve().parent / "data" / "files" / "digit
 DIGITS_NAME = "digits.csv.gz"  # its name beside an exported script
 DIGITS_LINE = 96  # base64 characters a line, embedded
 
-# The defaults and constants of tui_nn/data/synthetic.py (tests check they still agree).
-DEFAULT_SAMPLES = 200
-DEFAULT_NOISE = 0.1
-DEFAULT_SINE_NOISE = 0.0
+# The defaults and constants of tui_nn/data/synthetic.py, read from its source.
+_SYNTHETIC = "data/synthetic"
+DEFAULT_SAMPLES = cast(int, engine_constant(_SYNTHETIC, "DEFAULT_SAMPLES"))
+DEFAULT_NOISE = cast(float, engine_constant(_SYNTHETIC, "DEFAULT_NOISE"))
+DEFAULT_SINE_NOISE = cast(float, engine_constant(_SYNTHETIC, "DEFAULT_SINE_NOISE"))
 SYNTHETIC_CONSTANTS = {
-    "CIRCLE_INNER": 0.5,
-    "CIRCLE_RING": (0.7, 1.0),
-    "GAUSSIAN_CENTER": 0.5,
-    "GAUSSIAN_SPREAD": 0.2,
-    "XOR_MARGIN": 0.05,
-    "SPIRAL_TURNS": 1.75,
-}
-
-_SYNTHETIC_MAKERS = {
-    "circle": '''
-def circle(n0, n1, g):
-    """Class 1 inside a disc of radius CIRCLE_INNER, class 0 in the ring CIRCLE_RING."""
-    lo, hi = CIRCLE_RING
-    r_in = CIRCLE_INNER * torch.rand(n1, generator=g)
-    r_out = lo + (hi - lo) * torch.rand(n0, generator=g)
-    radius = torch.cat([r_out, r_in])
-    angle = 2 * math.pi * torch.rand(n0 + n1, generator=g)
-    points = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)
-    return points, labels(n0, n1)
-''',
-    "gaussian": '''
-def gaussian(n0, n1, g):
-    """Two clusters: class 0 around (-c, -c), class 1 around (c, c)."""
-    centers = torch.cat(
-        [torch.full((n0, 2), -GAUSSIAN_CENTER), torch.full((n1, 2), GAUSSIAN_CENTER)]
+    name: engine_constant(_SYNTHETIC, name)
+    for name in (
+        "CIRCLE_INNER",
+        "CIRCLE_RING",
+        "GAUSSIAN_CENTER",
+        "GAUSSIAN_SPREAD",
+        "XOR_MARGIN",
+        "SPIRAL_TURNS",
     )
-    points = centers + GAUSSIAN_SPREAD * torch.randn(n0 + n1, 2, generator=g)
-    return points, labels(n0, n1)
-''',
-    "xor-cloud": '''
-def xor_cloud(n0, n1, g):
-    """Class 1 where x1 * x2 > 0 (quadrants ++ and --), class 0 in the other two."""
-    n = n0 + n1
-    magnitude = XOR_MARGIN + (1 - XOR_MARGIN) * torch.rand(n, 2, generator=g)
-    sign1 = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
-    same = torch.cat([-torch.ones(n0), torch.ones(n1)])  # sign2 = sign1 * same
-    points = magnitude * torch.stack([sign1, sign1 * same], dim=1)
-    return points, labels(n0, n1)
-''',
-    "spiral": '''
-def spiral(n0, n1, g):
-    """Two interleaved spiral arms, half a turn apart."""
-    arms = []
-    for count, offset in ((n0, math.pi), (n1, 0.0)):
-        t = torch.arange(count, dtype=torch.float32) / max(count, 1)
-        angle = SPIRAL_TURNS * 2 * math.pi * t + offset
-        arms.append(torch.stack([t * torch.sin(angle), t * torch.cos(angle)], dim=1))
-    return torch.cat(arms), labels(n0, n1)
-''',
 }
 
 _MNIST_CODE = """
@@ -227,8 +191,7 @@ def load_data():
         samples = DEFAULT_SAMPLES if spec.samples is None else spec.samples
         if name == "sine":
             noise = DEFAULT_SINE_NOISE if spec.noise is None else float(spec.noise)
-            if samples < 1:
-                raise DataError(f"sine: samples must be at least 1, not {samples}")
+            check_samples(samples, "sine")
             code = f'''
 def load_data():
     """Regression: x uniform in [-pi, pi], y = sin(x) + noise * N(0, 1), both (N, 1)."""
@@ -242,24 +205,21 @@ def load_data():
 '''
             return code, {"math"}, 1, 0
         noise = DEFAULT_NOISE if spec.noise is None else float(spec.noise)
-        if samples < 2:
-            raise DataError(f"{name}: samples must be at least 2, not {samples}")
+        check_samples(samples, name, 2)
         constants = "\n".join(f"{key} = {value!r}" for key, value in SYNTHETIC_CONSTANTS.items())
-        maker = name.replace("-", "_")
+        maker = "_" + name.replace("-", "_")
+        makers = engine_code([(_SYNTHETIC, f) for f in ("_class_sizes", maker, "_labels")])
         code = f'''
 {constants}
 
 
-def labels(n0, n1):
-    return torch.cat([torch.zeros(n0, dtype=torch.int64), torch.ones(n1, dtype=torch.int64)])
-
-{_SYNTHETIC_MAKERS[name]}
+{makers}
 
 def load_data():
     """The {name} set: {samples} points, noise {noise:g}, balanced classes, shuffled."""
     samples, noise = {samples}, {noise!r}
     g = torch.Generator().manual_seed(DATA_SEED)
-    n0, n1 = samples - samples // 2, samples // 2
+    n0, n1 = _class_sizes(samples)
     points, y = {maker}(n0, n1, g)
     points = points.to(torch.float32)
     if noise > 0:
@@ -272,7 +232,7 @@ def load_data():
         modules = {"base64", "csv", "gzip", "io"} if embed else {"csv", "gzip", "os"}
         return _digits_section(spec.samples, embed), modules, 64, 10
     if name in IDX_SETS:
-        title = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}[name]
+        title = cast(dict[str, str], engine_constant("data/mnist", "TITLES"))[name]
         if spec.path is None:
             raise DataError(
                 f"the {name} data set needs data.path (or --data PATH): the folder holding "

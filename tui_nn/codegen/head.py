@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from tui_nn.codegen.data import float_list
-from tui_nn.codegen.shared import engine_code
+from tui_nn.codegen.shared import engine_code, engine_constant
 from tui_nn.errors import TrainingError
 from tui_nn.spec import Preset
 
@@ -21,7 +23,8 @@ _ACTIVATION_CODE = {
     "gelu": "nn.GELU()",
     "softmax": "nn.Softmax(dim=-1)",
 }
-SIGNED_OUTPUTS = ("sign", "tanh")  # as tui_nn.model: binary targets are -1/1 for these
+# tui_nn.model's: binary targets are -1/1 for these output activations
+SIGNED_OUTPUTS = cast(tuple[str, ...], engine_constant("model", "SIGNED_OUTPUTS"))
 
 
 def model_section(preset: Preset, n_inputs: int | None) -> tuple[str, bool]:

@@ -44,11 +44,6 @@ class RunFolder:
                 f"cannot write the run folder {self.path}: {error.strerror or error}"
             ) from None
 
-    @classmethod
-    def create(cls, preset: Preset, root: Path | None = None) -> RunFolder:
-        """A new folder named by the time and the preset, under `root` (the user's runs folder)."""
-        return cls(make_folder(preset, root))
-
     @property
     def checkpoint_path(self) -> Path:
         return self.path / CHECKPOINT

@@ -174,7 +174,7 @@ def expand_grid(preset: Preset, seeds: list[int], overrides: list[Override]) -> 
         raw = preset_to_dict(preset)
         for override, value in zip(overrides, combo, strict=True):
             _put(raw, override.path, value)
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in zip(keys, combo, strict=True))
+        shown = ", ".join(f"{k}={show_value(v)}" for k, v in zip(keys, combo, strict=True))
         source = f"--set {shown}" if shown else "the preset"
         for seed in seeds:
             raw["train"] = {**raw.get("train", {}), "seed": seed}
@@ -204,7 +204,8 @@ def _put(raw: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
         node[last] = value
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A `--set` value as the run names and the results table show it (None is `off`)."""
     if value is None:
         return "off"
     if isinstance(value, bool):
@@ -215,5 +216,5 @@ def _show(value: Any) -> str:
 def _run_name(index: int, overrides: dict[str, Any], seed: int) -> str:
     """`003-learning-rate-0-01-seed-3` (the keys that take more than one value): sorted by grid
     order, readable in `tui-nn runs`."""
-    parts = [f"{key.rsplit('.', 1)[-1]}-{_show(value)}" for key, value in overrides.items()]
+    parts = [f"{key.rsplit('.', 1)[-1]}-{show_value(value)}" for key, value in overrides.items()]
     return slugify(f"{index:03d} {' '.join(parts)} seed {seed}")

@@ -20,7 +20,8 @@ from tui_nn.sweep.grid import SweepRun
 from tui_nn.sweep.results import RunResult, result_of
 
 if TYPE_CHECKING:
-    from tui_nn.trainer.protocol import Metrics
+    from tui_nn.runs import RunSession
+    from tui_nn.trainer.protocol import Metrics, Summary
     from tui_nn.training import Trainer
 
 __all__ = ["Job", "Progress", "run_job"]
@@ -107,11 +108,7 @@ def _train_alone(
     session.start(trainer)
     with session:
         trainer.run(should_pause=should_stop)
-        if trainer.finished:
-            summary = session.finish(trainer)
-        else:
-            session.stop(trainer, "the sweep was stopped")
-            summary = dataclasses.replace(trainer.summary(), status="stopped")
+        summary = _end_session(session, trainer)
     _finish_progress(progress, trainer)
     return result_of(run.name, str(session.path), run.seed, run.overrides, summary, events)
 
@@ -125,12 +122,17 @@ def _write_run(job: Job, run: SweepRun, trainer: Trainer, events: list[Metrics])
     with session:
         for event in events:
             session.record(event)
-        if trainer.finished:
-            summary = session.finish(trainer)
-        else:
-            session.stop(trainer, "the sweep was stopped")
-            summary = dataclasses.replace(trainer.summary(), status="stopped")
+        summary = _end_session(session, trainer)
     return result_of(run.name, str(session.path), run.seed, run.overrides, summary, events)
+
+
+def _end_session(session: RunSession, trainer: Trainer) -> Summary:
+    """The run's folder finished (or, when the sweep was stopped first, stopped with a
+    checkpoint), and its summary."""
+    if trainer.finished:
+        return session.finish(trainer)
+    session.stop(trainer, "the sweep was stopped")
+    return dataclasses.replace(trainer.summary(), status="stopped")
 
 
 def _finish_progress(progress: Progress | None, trainer: Trainer) -> None:

@@ -42,7 +42,7 @@ from tui_nn.training import Trainer
 from tui_nn.training.eval_schedule import train_target_met
 from tui_nn.training.evaluation import Evaluation
 from tui_nn.training.metrics_window import epoch_stride
-from tui_nn.training.run_state import metrics_event, record_stop
+from tui_nn.training.run_state import eval_point, metrics_event, record_stop
 from tui_nn.training.stop_rules import blew_up, diverged
 
 __all__ = ["Population", "stack_key"]
@@ -224,16 +224,7 @@ class Population:
         result = self.evaluations[row]
         state.last_eval = result
         self.last_eval_epoch[member] = self.epoch
-        self.pending[member].append(
-            EvalPoint(
-                epoch=state.epoch,
-                step=state.step,
-                train_loss=result.train_loss,
-                test_loss=result.test_loss,
-                train_acc=result.train_acc,
-                test_acc=result.test_acc,
-            )
-        )
+        self.pending[member].append(eval_point(state, result))
         if not math.isfinite(result.train_loss):
             self._diverge(member, result.train_loss)
             return

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui_nn.sweep.grid import show_value
 from tui_nn.trainer.protocol import Metrics, Summary, encode
 
 __all__ = ["RunResult", "json_lines", "result_of", "results_object", "sorted_results", "table"]
@@ -105,7 +106,7 @@ def table(results: list[RunResult]) -> list[str]:
             [
                 str(rank),
                 result.name,
-                *(_show(result.overrides.get(key)) for key in keys),
+                *(show_value(result.overrides.get(key)) for key in keys),
                 str(result.seed),
                 _number(result.best_test_acc, ".1%"),
                 _number(result.train_loss, ".4g"),
@@ -128,14 +129,6 @@ def table(results: list[RunResult]) -> list[str]:
         ]
         lines.append("  ".join(cells).rstrip())
     return lines
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "off"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def json_lines(result: RunResult) -> list[str]:

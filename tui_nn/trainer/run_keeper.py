@@ -16,9 +16,7 @@ if TYPE_CHECKING:  # both import torch, which loads once the trainer is up
     from tui_nn.runs.session import RunSession
     from tui_nn.training import Trainer
 
-CHECKPOINT_INTERVAL_S = 30.0
-
-__all__ = ["CHECKPOINT_INTERVAL_S", "RunKeeper"]
+__all__ = ["RunKeeper"]
 
 
 class RunKeeper:
@@ -52,18 +50,14 @@ class RunKeeper:
             return
         from tui_nn.runs import RunSession
 
-        session = RunSession.new(socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S)
+        session = RunSession.new(socket=self.socket_path)
         session.start(trainer)
         self._opened(session)
 
     def resume(self, path: str, load: Callable[[str], Trainer]) -> None:
         """Continue a run folder: `load` builds the trainer of its preset file, then the
         checkpoint is restored into it and the record read back from its metrics.jsonl."""
-        from tui_nn.runs import RunSession
-
-        session = RunSession.resume(
-            path, socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S
-        )
+        session = self._resume_session(path)
         trainer = load(str(session.path / "preset.toml"))
         session.start(trainer, status="paused")  # restores the checkpoint first
         self.forget()
@@ -77,11 +71,7 @@ class RunKeeper:
         if not trainer.extend():
             return False
         if path is not None and self.session is None:
-            from tui_nn.runs import RunSession
-
-            session = RunSession.resume(
-                path, socket=self.socket_path, checkpoint_every_s=CHECKPOINT_INTERVAL_S
-            )
+            session = self._resume_session(path)
             session.start(trainer, status="paused")  # its checkpoint: the weights it ended with
             trainer.extend()  # the checkpoint said "done"
             self._opened(session)
@@ -93,6 +83,11 @@ class RunKeeper:
         self.in_app = attached
         if self.session is not None:
             self.session.app_attached(attached)
+
+    def _resume_session(self, path: str | Path) -> RunSession:
+        from tui_nn.runs import RunSession
+
+        return RunSession.resume(path, socket=self.socket_path)
 
     def _opened(self, session: RunSession) -> None:
         self.session = session

@@ -11,12 +11,14 @@ reader thread per connected app decodes its commands into the inbox; one thread 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tui_nn.errors import TuiNnError
@@ -391,20 +393,14 @@ class TrainerServer:
         handled once the engine has returned."""
         match command:
             case SetLearningRate(value=value):
-                try:
+                with self._errors_reported():
                     self._require_trainer().set_learning_rate(value)
-                except TuiNnError as error:
-                    self.send(protocol.Error(str(error)))
             case SetEpochs(value=value):
-                try:
+                with self._errors_reported():
                     self._set_epochs(value)
-                except TuiNnError as error:
-                    self.send(protocol.Error(str(error)))
             case SetPace(steps_per_s=steps_per_s):
-                try:
+                with self._errors_reported():
                     self._pace.set(steps_per_s)
-                except TuiNnError as error:
-                    self.send(protocol.Error(str(error)))
                 self._send_state("running")
             case _Attached():
                 self._welcome()
@@ -420,6 +416,14 @@ class TrainerServer:
                 self._deferred.append(command)
                 return True
         return self.stop_requested
+
+    @contextlib.contextmanager
+    def _errors_reported(self) -> Iterator[None]:
+        """While training: a command's error goes to the app, and training goes on."""
+        try:
+            yield
+        except TuiNnError as error:
+            self.send(protocol.Error(str(error)))
 
     def _send_stats_if_due(self) -> float:
         return self._stats.due(self._trainer, attached=self._app is not None)

@@ -10,7 +10,7 @@ from tui_nn.trainer.protocol import EpochLoss, EvalPoint, Metrics, Status, StopM
 from tui_nn.training.evaluation import Evaluation
 from tui_nn.training.stop_rules import Stop
 
-__all__ = ["RunState", "metrics_event", "record_stop", "run_summary"]
+__all__ = ["RunState", "eval_point", "metrics_event", "record_stop", "run_summary"]
 
 
 @dataclass
@@ -34,6 +34,18 @@ def record_stop(state: RunState, stop: Stop, status: Status = "done") -> None:
     state.status, state.stop_reason = status, stop.reason
     state.message, state.converged = stop.message, stop.converged
     state.stops.append(StopMark(state.epoch, state.step, stop.reason))
+
+
+def eval_point(state: RunState, result: Evaluation) -> EvalPoint:
+    """The evaluation `result` as the protocol records it, at the run's epoch and step."""
+    return EvalPoint(
+        epoch=state.epoch,
+        step=state.step,
+        train_loss=result.train_loss,
+        test_loss=result.test_loss,
+        train_acc=result.train_acc,
+        test_acc=result.test_acc,
+    )
 
 
 def metrics_event(

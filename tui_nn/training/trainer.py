@@ -30,7 +30,13 @@ from tui_nn.training.evaluation import Evaluation, evaluate
 from tui_nn.training.hand_weights import copy_layer_weights
 from tui_nn.training.input_data import InputData
 from tui_nn.training.metrics_window import MetricsWindow, epoch_stride
-from tui_nn.training.run_state import RunState, metrics_event, record_stop, run_summary
+from tui_nn.training.run_state import (
+    RunState,
+    eval_point,
+    metrics_event,
+    record_stop,
+    run_summary,
+)
 from tui_nn.training.stop_rules import Stop, blew_up, diverged, frozen_stop
 from tui_nn.training.strategies import EpochProgress, learning_rule, make_optimizer
 
@@ -324,14 +330,7 @@ class Trainer:
         result = self.evaluate()
         state.last_eval = result
         self._last_eval_epoch = state.epoch
-        point = EvalPoint(
-            epoch=state.epoch,
-            step=state.step,
-            train_loss=result.train_loss,
-            test_loss=result.test_loss,
-            train_acc=result.train_acc,
-            test_acc=result.test_acc,
-        )
+        point = eval_point(state, result)
         if not math.isfinite(result.train_loss):
             self._diverge(result.train_loss)
         elif not self._check_blow_up(result.train_loss):

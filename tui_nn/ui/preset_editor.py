@@ -212,12 +212,8 @@ class PresetEditor:
             if then is not None:
                 then()
             return
-        if self._asking:
-            return
-        self._asking = True
 
         async def answered(yes: bool | None) -> None:
-            self._asking = False
             if yes:
                 self.load(candidate)
                 if then is not None:
@@ -225,7 +221,7 @@ class PresetEditor:
             else:
                 await self.show(self.committed)  # revert the edit
 
-        self._confirm(RESET_QUESTION, answered)
+        self._ask(RESET_QUESTION, answered)
 
     def edited(self) -> None:
         """A pane's edit is complete: apply it, or say why it cannot be."""
@@ -281,7 +277,6 @@ class PresetEditor:
         """Switch to another preset, asking first when a run would be lost."""
 
         async def use(yes: bool | None = True) -> None:
-            self._asking = False
             if not yes:
                 return
             await self.adopt(preset, path)
@@ -291,10 +286,7 @@ class PresetEditor:
             self.app.notify(f"loaded {preset.name}", markup=False, timeout=2)
 
         if self.link.run_exists:
-            if self._asking:
-                return
-            self._asking = True
-            self._confirm(f"Load {preset.name}? {RESET_QUESTION}", use)
+            self._ask(f"Load {preset.name}? {RESET_QUESTION}", use)
         else:
             self.app.call_later(use, True)
 
@@ -303,16 +295,12 @@ class PresetEditor:
         if not self.link.run_exists:
             self.app.call_later(then)
             return
-        if self._asking:
-            return
-        self._asking = True
 
         async def answered(yes: bool | None) -> None:
-            self._asking = False
             if yes:
                 await then()
 
-        self._confirm(question, answered)
+        self._ask(question, answered)
 
     def refuse(self, what: str, errors: list[str]) -> None:
         reason = errors[0] if errors else "a field is invalid"
@@ -320,7 +308,16 @@ class PresetEditor:
         self.app.query_one(StatusBar).show(message=message, message_style="$error")
         self.app.notify(message, severity="error", markup=False)
 
-    def _confirm(self, question: str, answered: Callable[[bool | None], Any]) -> None:
+    def _ask(self, question: str, answered: Callable[[bool | None], Awaitable[Any]]) -> None:
+        """Ask `question` unless a question is open already, then `answered(yes)`."""
+        if self._asking:
+            return
+        self._asking = True
+
+        async def reply(yes: bool | None) -> None:
+            self._asking = False
+            await answered(yes)
+
         from .screens.dialogs import confirm
 
-        confirm(self.app, question, answered)
+        confirm(self.app, question, reply)

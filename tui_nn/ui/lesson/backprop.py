@@ -30,6 +30,14 @@ from .network_picture import backprop_picture
 PICTURE_MAX_UNITS = 12  # layers up to this wide are drawn neuron by neuron
 
 
+def sample_keys(view: str) -> list[BindingType]:
+    """`.` and `,`: the next and the previous training sample (the view's `action_sample`)."""
+    return [
+        Binding("full_stop", "sample(1)", "Next sample", tooltip=f"{view}: the next sample"),
+        Binding("comma", "sample(-1)", "Prev sample", tooltip=f"{view}: the previous sample"),
+    ]
+
+
 class SampleChosen(Message):
     """The view now shows training sample `sample`."""
 
@@ -50,8 +58,7 @@ class BackpropView(DataView, VerticalScroll):
     """See the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("full_stop", "sample(1)", "Next sample", tooltip="backprop: the next sample"),
-        Binding("comma", "sample(-1)", "Prev sample", tooltip="backprop: the previous sample"),
+        *sample_keys("backprop"),
         Binding("s", "step_sample", "Step", tooltip="backprop: one optimizer step on the sample"),
         Binding(
             "g",

@@ -27,7 +27,7 @@ from tui_nn.lesson.threshold import Layer
 from tui_nn.spec import standardizes
 from tui_nn.trainer import protocol
 
-from .backprop import SampleChosen
+from .backprop import SampleChosen, sample_keys
 from .data import DataView, LessonData
 from .network_picture import largest_content, network_picture, stats_content, weights_content
 from .render import num
@@ -39,8 +39,7 @@ class NetView(DataView, VerticalScroll):
     """See the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("full_stop", "sample(1)", "Next sample", tooltip="network: the next sample"),
-        Binding("comma", "sample(-1)", "Prev sample", tooltip="network: the previous sample"),
+        *sample_keys("network"),
         Binding(
             "d",
             "deltas",
