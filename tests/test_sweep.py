@@ -124,7 +124,9 @@ def test_a_stacked_sweep_reproduces_each_single_run_and_lists_as_a_sweep(
         single = single_run("xor", run["seed"], epochs=120).summary()
         assert run["epochs"] == single.epochs and run["converged"] == single.converged
         assert run["stop_reason"] == single.stop_reason
-        assert run["train_loss"] == single.train_loss  # bit for bit
+        # The issue asks for 1e-4; stacked products sum in another order than single ones on
+        # some CPUs (bit for bit on Intel, 1e-8 apart on AMD EPYC), so hold them to 1e-6.
+        assert run["train_loss"] == pytest.approx(single.train_loss, abs=1e-6)
         assert run["train_acc"] == single.train_acc
         assert set(run) >= {"seed", "overrides", "run", "train_loss", "test_loss", "train_acc"}
     assert any(run["stop_reason"] == "target_loss" for run in runs)  # stop rules per member

@@ -39,6 +39,19 @@ CSV_MISSING = ("error", "drop", "mean")  # what a missing feature value does
 TASKS = ("classification", "regression")
 # Sets whose samples are drawn with noise; the UI offers the noise field only for these.
 NOISY_SETS = SYNTHETIC_SETS + ("sine",)
+# The keys a comparison ([compare]) may vary, one per comparison; N is a layer's index.
+COMPARE_KEYS = (
+    "train.optimizer",
+    "train.learning_rate",
+    "train.batch_size",
+    "train.loss",
+    "train.momentum",
+    "train.weight_decay",
+    "model.init",
+    "model.layers.N.units",
+    "model.layers.N.activation",
+)
+MAX_VARIANTS = 6  # the preset and up to 5 others: more curves than this cannot be told apart
 
 
 @dataclass
@@ -102,12 +115,22 @@ class TrainSpec:
 
 
 @dataclass
+class CompareSpec:
+    """Train variants of the preset side by side: the preset itself, then one variant for each
+    of `values`, each with `key` (one of `COMPARE_KEYS`) set to that value and all else equal."""
+
+    key: str = "train.optimizer"
+    values: list[str | int | float] = field(default_factory=list)
+
+
+@dataclass
 class Preset:
     name: str = "untitled"
     description: str = ""
     data: DataSpec = field(default_factory=DataSpec)
     model: ModelSpec = field(default_factory=ModelSpec)
     train: TrainSpec = field(default_factory=TrainSpec)
+    compare: CompareSpec | None = None
     schema: int = SCHEMA_VERSION
 
 

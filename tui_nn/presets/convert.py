@@ -75,6 +75,8 @@ def preset_to_dict(preset: Preset) -> dict[str, Any]:
     out["data"] = _plain(preset.data)
     out["model"] = _plain(preset.model)
     out["train"] = _plain(preset.train)
+    if preset.compare is not None:
+        out["compare"] = _plain(preset.compare)
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -111,6 +113,9 @@ def dump_preset(preset: Preset) -> str:
         _emit_table(out, layer)
     out += ["", "[train]"]
     _emit_table(out, d["train"])
+    if "compare" in d:
+        out += ["", "[compare]"]
+        _emit_table(out, d["compare"])
     return "\n".join(out) + "\n"
 
 

@@ -29,6 +29,7 @@ from tui_nn.spec import (
 )
 
 from .checker import Checker, field_names
+from .compare import check_compare
 from .limits import (
     LEARNING_RATE,
     MAX_LAYERS,
@@ -45,7 +46,7 @@ from .toml_lines import FieldPath
 
 __all__ = ["check_preset", "field_names"]
 
-_TOP_KEYS = ("schema", "name", "description", "data", "model", "train")
+_TOP_KEYS = ("schema", "name", "description", "data", "model", "train", "compare")
 
 
 class _PresetChecker(Checker):
@@ -81,14 +82,21 @@ class _PresetChecker(Checker):
         data = check_data(self, raw.get("data", {}))
         model = self.model(raw.get("model", {}))
         train = self.train(raw.get("train", {}))
+        compare = None
+        if raw.get("compare") is not None:
+            compare = check_compare(self, raw["compare"], raw, self._variant)
         return Preset(
             name=name,
             description=description,
             data=data,
             model=model,
             train=train,
+            compare=compare,
             schema=SCHEMA_VERSION,
         )
+
+    def _variant(self, raw: dict[str, Any]) -> Preset:
+        return _PresetChecker("the variant", None).preset(raw)
 
     def model(self, raw: Any) -> ModelSpec:
         p: FieldPath = ("model",)

@@ -13,6 +13,7 @@ from typing import Any
 
 from tui_nn.errors import TuiNnError
 from tui_nn.presets import preset_from_dict, preset_to_dict, slugify
+from tui_nn.presets.compare import show_value
 from tui_nn.presets.limits import MAX_SEED
 from tui_nn.spec import DataSpec, LayerSpec, ModelSpec, Preset, TrainSpec
 
@@ -202,15 +203,6 @@ def _put(raw: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
         node.pop(last, None)
     else:
         node[last] = value
-
-
-def show_value(value: Any) -> str:
-    """A `--set` value as the run names and the results table show it (None is `off`)."""
-    if value is None:
-        return "off"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _run_name(index: int, overrides: dict[str, Any], seed: int) -> str:

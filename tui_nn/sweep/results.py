@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_nn.sweep.grid import show_value
+from tui_nn.presets.compare import show_value
 from tui_nn.trainer.protocol import Metrics, Summary, encode
 
 __all__ = ["RunResult", "json_lines", "result_of", "results_object", "sorted_results", "table"]
