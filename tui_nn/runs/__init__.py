@@ -26,6 +26,7 @@ from tui_nn.runs.folder import MODEL, RunFolder
 from tui_nn.runs.listing import (
     CHECKPOINT,
     RunSummary,
+    comparison_preset,
     has_checkpoint,
     list_runs,
     pid_alive,
@@ -45,6 +46,7 @@ __all__ = [
     "RunFolder",
     "RunSession",
     "RunSummary",
+    "comparison_preset",
     "describe_runs",
     "find_live_run",
     "has_checkpoint",

@@ -19,6 +19,14 @@ from tui_nn.errors import TuiNnError
 
 CHECKPOINT = "checkpoint.safetensors"
 SWEEP_FILE = "sweep.json"  # marks a sweep's folder, whose run folders are inside it
+COMPARE_PRESET = "preset.toml"  # in a comparison's folder: the preset that compares its runs
+
+
+def comparison_preset(run: Path) -> Path | None:
+    """The preset file of the comparison that the run at `run` is one network of, if any."""
+    folder = Path(run).parent
+    preset = folder / COMPARE_PRESET
+    return preset if (folder / SWEEP_FILE).is_file() and preset.is_file() else None
 
 
 def runs_root() -> Path:

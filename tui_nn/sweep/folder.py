@@ -1,6 +1,8 @@
 """A sweep's folder: its runs' folders side by side, and sweep.json, which says what was swept.
+The app's comparisons ([compare]) keep their networks' runs in one too (kind "compare").
 
     <runs>/<stamp>-sweep-<preset>/sweep.json         preset, seeds, --set keys, runs, status
+    <runs>/<stamp>-compare-<preset>/preset.toml      a comparison's preset, [compare] and all
                                   /000-seed-0/...     one normal run folder per run
                                   /001-seed-1/...
 
@@ -20,14 +22,15 @@ from typing import Any
 from tui_nn.atomic import write_text_atomic
 from tui_nn.errors import TuiNnError
 from tui_nn.presets import slugify
-from tui_nn.runs.listing import SWEEP_FILE, runs_root
+from tui_nn.runs.listing import COMPARE_PRESET, SWEEP_FILE, runs_root
+from tui_nn.spec import Preset
 
-__all__ = ["SWEEP_FILE", "SweepFolder", "plan_folder"]
+__all__ = ["COMPARE_PRESET", "SWEEP_FILE", "SweepFolder", "plan_folder"]
 
 
-def plan_folder(out: str | None, preset_name: str) -> Path:
-    """The sweep's folder: `out` (new or empty), else a new name in the user's runs folder.
-    Nothing is made yet."""
+def plan_folder(out: str | None, preset_name: str, kind: str = "sweep") -> Path:
+    """The sweep's folder: `out` (new or empty), else a new name in the user's runs folder
+    (`<stamp>-<kind>-<preset>`; the app's comparisons are kind "compare"). Nothing is made yet."""
     if out is not None:
         path = Path(out).expanduser().absolute()
         if path.exists() and not path.is_dir():
@@ -36,7 +39,7 @@ def plan_folder(out: str | None, preset_name: str) -> Path:
             raise TuiNnError(f"--out {out}: the folder is not empty; give a new or empty folder")
         return path
     root = runs_root()
-    base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-sweep-{slugify(preset_name)}"
+    base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{kind}-{slugify(preset_name)}"
     name, counter = base, 1
     while (root / name).exists():
         counter += 1
@@ -59,6 +62,17 @@ class SweepFolder:
             ) from None
         started = datetime.now().isoformat(timespec="seconds")
         self.update(started=started, status="running", pid=os.getpid(), **fields)
+
+    def write_preset(self, preset: Preset) -> None:
+        """The preset the runs were made of (a comparison's, with its [compare] table)."""
+        from tui_nn.presets import dump_preset
+
+        try:
+            write_text_atomic(self.path / COMPARE_PRESET, dump_preset(preset))
+        except OSError as error:
+            raise TuiNnError(
+                f"cannot write {self.path / COMPARE_PRESET}: {error.strerror or error}"
+            ) from None
 
     def update(self, **fields: Any) -> None:
         self.info.update(fields, updated=time.time())

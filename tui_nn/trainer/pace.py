@@ -1,20 +1,15 @@
 """The pace of training in the app: full speed, or at most a number of optimizer steps a
-second, slow enough for a person to watch each step change the weights (`SetPace`). Torch-free:
-the app's keys step through `PACES` too."""
+second, slow enough for a person to watch each step change the weights (`SetPace`; the loops
+are in `side_by_side`). Torch-free: the app's keys step through `PACES` too."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from tui_nn.errors import TuiNnError
 
-if TYPE_CHECKING:  # imports torch; the app imports this module for `PACES`
-    from tui_nn.training import Trainer
-
-__all__ = ["PACES", "Pace", "describe_pace", "faster", "slower", "train_paced"]
+__all__ = ["PACES", "Pace", "describe_pace", "faster", "slower"]
 
 PACES: tuple[float | None, ...] = (None, 100.0, 30.0, 10.0, 3.0, 1.0)  # None: full speed
 
@@ -64,34 +59,3 @@ class Pace:
 
     def wait_s(self) -> float:
         return max(0.0, self._next - time.monotonic())
-
-
-def train_paced(
-    trainer: Trainer,
-    pace: Pace,
-    until_epoch: int | None,
-    max_steps: int | None,
-    *,
-    after_step: Callable[[], None],
-    wait: Callable[[float], bool],
-    should_pause: Callable[[], bool],
-) -> None:
-    """Train one step at a time, each with its `Metrics` and then `after_step` (the views), at
-    most `pace` steps a second, until the run stops or pauses, `until_epoch`, `max_steps`, or
-    `wait(seconds)` between steps (which takes commands) says to pause; on at full speed when
-    the pace becomes full."""
-    taken = 0
-    pace.start()
-    while True:
-        trainer.run(until_epoch=until_epoch, max_steps=1)
-        taken += 1
-        after_step()
-        if trainer.state.status != "running" or taken == max_steps:
-            break
-        if pace.full:
-            trainer.run(until_epoch=until_epoch, should_pause=should_pause)
-            return
-        pace.step_taken()
-        if wait(pace.wait_s()):
-            break
-    trainer.pause()

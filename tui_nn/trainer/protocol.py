@@ -24,6 +24,11 @@ A connection goes like this:
      |  <---------------- Summary, State       |  when a stop rule or the budget ends the run
      |  Quit --------------------------------> |  (or Detach: the run goes on in the background)
 
+A preset that compares variants ([compare]) trains them side by side, each a run of its own:
+`Loaded.variants` names them, and `RunOpened`, `History`, `Metrics` and `Summary` say which one
+they are of in `variant` (0: the preset's own network, which the lesson views show);
+`State.variants` says where each stands. Commands apply to all of them.
+
 A trainer sends `Ready` first, with `PROTOCOL_VERSION`; an app refuses a trainer whose version
 differs (`check_version`). Change the version whenever a message changes shape.
 
@@ -46,13 +51,14 @@ from tui_nn.trainer.protocol_parts import EvalPoint as EvalPoint
 from tui_nn.trainer.protocol_parts import GpuStats as GpuStats
 from tui_nn.trainer.protocol_parts import LayerWeights as LayerWeights
 from tui_nn.trainer.protocol_parts import StopMark as StopMark
+from tui_nn.trainer.protocol_parts import VariantState as VariantState
 from tui_nn.trainer.view_data import Curve as Curve
 from tui_nn.trainer.view_data import DataOverview as DataOverview
 from tui_nn.trainer.view_data import DataPoints as DataPoints
 from tui_nn.trainer.view_data import DecisionMap as DecisionMap
 from tui_nn.trainer.view_data import LayerStats as LayerStats
 
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5
 
 Status = Literal["idle", "ready", "running", "paused", "done", "diverged", "failed", "stopped"]
 
@@ -228,6 +234,8 @@ class Loaded:
     steps_per_epoch: int  # optimizer steps in an epoch (perceptron: samples)
     overview: DataOverview
     data_note: str = ""  # one line of what the loader guessed (a CSV's separator, MNIST's parts)
+    compared: str = ""  # the preset key its variants differ in ("" for a single network)
+    variants: list[str] = field(default_factory=list)  # what each sets, e.g. "optimizer=adam"
 
 
 @dataclass(frozen=True)
@@ -236,6 +244,7 @@ class RunOpened:
 
     NAME: ClassVar[str] = "run"
     path: str
+    variant: int = 0
 
 
 @dataclass(frozen=True)
@@ -250,6 +259,7 @@ class State:
     lr: float | None = None
     stops: list[StopMark] = field(default_factory=list)
     pace: float | None = None  # steps a second (None: full speed)
+    variants: list[VariantState] = field(default_factory=list)  # a comparison's networks
 
 
 @dataclass(frozen=True)
@@ -276,6 +286,7 @@ class Metrics:
     test_acc: float | None = None
     evals: list[EvalPoint] = field(default_factory=list)
     epochs: list[EpochLoss] = field(default_factory=list)
+    variant: int = 0
 
 
 @dataclass(frozen=True)
@@ -286,6 +297,7 @@ class History:
     NAME: ClassVar[str] = "history"
     epochs: list[EpochLoss]
     evals: list[EvalPoint]
+    variant: int = 0
 
 
 @dataclass(frozen=True)
@@ -334,6 +346,7 @@ class Summary:
     converged: bool
     stop_reason: str | None
     message: str
+    variant: int = 0
 
 
 @dataclass(frozen=True)

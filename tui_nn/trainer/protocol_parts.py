@@ -23,6 +23,17 @@ class StopMark:
 
 
 @dataclass(frozen=True)
+class VariantState:
+    """Where one network of a comparison stands (`State.variants`, in the order of
+    `Loaded.variants`)."""
+
+    status: str  # a `protocol.Status`
+    epoch: int
+    step: int
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class EvalPoint:
     """One evaluation on the whole training (and test) set, at an epoch's end."""
 

@@ -16,13 +16,16 @@ if TYPE_CHECKING:  # imports torch, which loads once the trainer is up
 __all__ = ["STATS_INTERVAL_S", "StatsTicker", "loaded_event", "rate_and_time_left", "state_event"]
 
 
-def loaded_event(trainer: Trainer) -> protocol.Loaded:
+def loaded_event(
+    trainer: Trainer, *, name: str, compared: str = "", variants: list[str] | None = None
+) -> protocol.Loaded:
+    """What the app shows of a loaded preset `name` (the sizes are its lead network's)."""
     from tui_nn.model import model_parameter_count
     from tui_nn.snapshot import data_overview
 
     preset, data = trainer.preset, trainer.dataset
     return protocol.Loaded(
-        preset=preset.name,
+        preset=name,
         device=str(trainer.device),
         n_features=data.n_features,
         n_classes=data.n_classes,
@@ -34,15 +37,32 @@ def loaded_event(trainer: Trainer) -> protocol.Loaded:
         steps_per_epoch=trainer.steps_per_epoch,
         overview=data_overview(trainer),
         data_note=data.note or "",
+        compared=compared,
+        variants=list(variants or []),
     )
 
 
 def state_event(
-    trainer: Trainer | None, status: protocol.Status | None, pace: float | None
+    trainer: Trainer | None,
+    status: protocol.Status | None,
+    pace: float | None,
+    others: list[Trainer] | None = None,
 ) -> protocol.State:
+    """The state of `trainer`, and of a comparison's `others` beside it: the comparison is
+    "done" once they all are, "paused" while any can train on."""
     if trainer is None:
         return protocol.State("idle", pace=pace)
     state = trainer.state
+    networks = [trainer, *(others or [])]
+    variants = [
+        protocol.VariantState(t.state.status, t.state.epoch, t.state.step, t.state.message)
+        for t in networks
+    ]
+    if status is None and others:
+        if not all(t.finished for t in networks):
+            status = "paused" if trainer.finished else None
+        elif any(t.state.status == "done" for t in networks):
+            status = "done"
     return protocol.State(
         status=status or ("idle" if state.status == "ready" else state.status),
         epoch=state.epoch,
@@ -51,6 +71,7 @@ def state_event(
         lr=trainer.learning_rate,
         stops=list(state.stops),
         pace=pace,
+        variants=variants if others else [],
     )
 
 

@@ -43,14 +43,15 @@ class RunKeeper:
         self.record.clear()
         self.finished_path = None
 
-    def starting(self, trainer: Trainer) -> None:
-        """The run starts or goes on: a run's first start makes its folder."""
+    def starting(self, trainer: Trainer, out: Path | None = None) -> None:
+        """The run starts or goes on: a run's first start makes its folder (`out`, else a new
+        one in the runs folder)."""
         if self.session is not None:
             self.session.running()
             return
         from tui_nn.runs import RunSession
 
-        session = RunSession.new(socket=self.socket_path)
+        session = RunSession.new(out, socket=self.socket_path)
         session.start(trainer)
         self._opened(session)
 

@@ -29,7 +29,8 @@ from tui_nn.trainer.inbox import Attached as _Attached
 from tui_nn.trainer.inbox import Gone as _Gone
 from tui_nn.trainer.inbox import Inbox
 from tui_nn.trainer.inbox import Wake as _Wake
-from tui_nn.trainer.pace import Pace, train_paced
+from tui_nn.trainer.networks import Networks
+from tui_nn.trainer.pace import Pace
 from tui_nn.trainer.protocol import (
     PROTOCOL_VERSION,
     BackpropStep,
@@ -51,11 +52,11 @@ from tui_nn.trainer.protocol import (
     TrainStep,
     WatchBackprop,
 )
-from tui_nn.trainer.reports import STATS_INTERVAL_S, StatsTicker, loaded_event, state_event
-from tui_nn.trainer.run_keeper import RunKeeper
+from tui_nn.trainer.reports import STATS_INTERVAL_S, StatsTicker, state_event
+from tui_nn.trainer.side_by_side import train_paced, train_together
 
 if TYPE_CHECKING:  # it imports torch, which loads once the trainer is up (see `serve`)
-    from tui_nn.training import Trainer
+    pass
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 PACED_VIEWS_PER_S = 30  # at a pace, they follow every step up to this many a second
@@ -75,14 +76,11 @@ class TrainerServer:
         self._deferred: deque[Inbox] = deque()
         self._app: AppConnection | None = None
         self.detachable = detachable  # a socket trainer keeps training when its app goes away
-        self._trainer: Trainer | None = None
-        self._loaded_event: protocol.Loaded | None = None
-        self._load_error: str | None = None
+        self._nets = Networks(self.send, socket_path)  # what it trains, and their runs
         self._devices: list[DeviceInfo] | None = None
         self._views = False  # send snapshots for the lesson views
         self._next_snapshot = 0.0
         self._backprop = BackpropWatch(self.send)  # the Backprop view's sample, if watched
-        self._run = RunKeeper(self.send, socket_path)  # the run in progress: folder and record
         self._pace = Pace()
         self._stats = StatsTicker(self.send)  # DeviceStats while an app is attached
         self.stop_requested = False  # SIGTERM or SIGINT: save a checkpoint and end
@@ -144,22 +142,25 @@ class TrainerServer:
         elif gone.connection is self._joining:
             self._joining = None
         else:
-            self._run.app_attached(self._app is not None)  # `send` may have dropped it first
+            self._app_attached(self._app is not None)  # `send` may have dropped it first
             return
-        self._run.app_attached(self._app is not None)
+        self._app_attached(self._app is not None)
         gone.connection.close()
+
+    def _app_attached(self, attached: bool) -> None:
+        self._nets.app_attached(attached)
 
     def _welcome(self) -> None:
         """What a newly attached app needs: devices, the loaded preset, the run folder, the state."""
         if self._joining is not None:
             self._app, self._joining = self._joining, None
-            self._run.app_attached(True)
+            self._app_attached(True)
         if self._devices is not None:
             self.send(protocol.Ready(PROTOCOL_VERSION, self._devices, os.getpid()))
-        if self._loaded_event is not None:
-            self.send(self._loaded_event)
-        if self._trainer is not None:
-            self._run.welcome()
+        if self._nets.loaded is not None:
+            self.send(self._nets.loaded)
+        if self._nets.lead is not None:
+            self._nets.welcome()
             self._send_state()
             self._send_snapshot()
 
@@ -197,7 +198,7 @@ class TrainerServer:
             except Exception as error:  # noqa: BLE001 - report, keep serving
                 self.send(protocol.Error(f"unexpected error: {type(error).__name__}: {error}"))
                 self._send_state()
-        self._run.close(self._trainer, "stopped")
+        self._nets.close_runs("stopped")
         self._stats.close()
 
     def _handle(self, command: Inbox) -> None:
@@ -211,26 +212,22 @@ class TrainerServer:
             case Resume(path=path):
                 self._resume(path)
             case SetLearningRate(value=value):
-                self._require_trainer().set_learning_rate(value)
+                self._nets.set_learning_rate(value)
                 self._send_state()
             case SetEpochs(value=value):
-                self._set_epochs(value)
+                self._nets.set_epochs(value)
                 self._send_state()
             case Start():
-                self._train(None)
+                self._train()
             case TrainEpoch():
-                trainer = self._require_trainer()
-                self._train(trainer.state.epoch + 1)
+                self._train(one_epoch=True)
             case TrainStep():
-                self._train(None, max_steps=1)
+                self._train(max_steps=1)
             case SetPace(steps_per_s=steps_per_s):
                 self._pace.set(steps_per_s)
                 self._send_state()
             case Reset():
-                trainer = self._require_trainer()
-                self._run.close(trainer, "stopped")
-                self._run.forget()
-                trainer.reset()
+                self._nets.reset()
                 self._send_state()
                 self._send_snapshot()
             case Pause():
@@ -239,114 +236,60 @@ class TrainerServer:
                 self._views = enabled
                 self._send_snapshot()
             case SetWeights(layers=layers):
-                self._require_trainer().set_weights(layers)
+                self._nets.set_weights(layers)
                 self._send_state()
                 self._send_snapshot()
             case WatchBackprop(sample=sample, check=check):
-                self._backprop.watch(sample, self._trainer, check)
+                self._backprop.watch(sample, self._nets.lead, check)
             case BackpropStep(sample=sample):
-                self._backprop.step(self._require_trainer(), sample)
+                self._nets.refuse_one_network_step()
+                self._backprop.step(self._nets.require(), sample)
                 self._send_state()
                 self._send_snapshot()  # the Backprop and, for the other views, a snapshot
             case _Wake() | Quit():
                 pass
 
-    def _drop_trainer(self) -> None:
-        old, self._trainer, self._loaded_event = self._trainer, None, None
-        if old is not None:
-            from tui_nn.training import release_device_memory
-
-            device = old.device
-            del old
-            release_device_memory(device)
-
     def _resume(self, path: str) -> None:
         """Load a run folder's preset and last checkpoint; `start` then continues that run."""
-        from tui_nn.presets import load_preset, preset_to_dict
-
-        if self._run.is_folder(path):
-            self._run.close(self._trainer, "stopped")  # its own run, continued: free its lock
-
-        def load(preset_file: str) -> Trainer:
-            self._load(preset_to_dict(load_preset(preset_file)))
-            return self._require_trainer()
-
-        self._run.resume(path, load)
+        self._nets.resume(path)
+        self._stats.use_device(str(self._nets.require().device))
         self._send_state()
         self._send_snapshot()
-
-    def _require_trainer(self) -> Trainer:
-        if self._trainer is None:
-            if self._load_error is not None:
-                raise TuiNnError(f"the preset could not be loaded: {self._load_error}")
-            raise TuiNnError("no preset is loaded in the trainer")
-        return self._trainer
 
     def _load(self, preset_dict: dict[str, Any]) -> None:
-        from tui_nn.presets import preset_from_dict
-        from tui_nn.training import Trainer
-
-        self._run.close(self._trainer, "stopped")
-        self._run.forget()
-        self._drop_trainer()
-        try:
-            preset = preset_from_dict(preset_dict, source="the app")
-            trainer = Trainer(
-                preset, on_event=self._run.metrics, on_epoch_end=self._run.epoch_ended
-            )
-        except TuiNnError as error:
-            self._load_error = str(error)
-            raise
-        self._load_error = None
-        self._trainer = trainer
-        self._stats.use_device(str(trainer.device))
-        self._loaded_event = loaded_event(trainer)
-        self.send(self._loaded_event)
+        loaded = self._nets.load(preset_dict)
+        self._stats.use_device(loaded.device)
+        self.send(loaded)
         self._send_state()
         self._send_snapshot()
 
-    def _set_epochs(self, epochs: int) -> None:
-        trainer = self._require_trainer()
-        trainer.set_epochs(epochs)
-        state = trainer.state
-        if state.status == "done" and state.stop_reason == "epochs" and epochs > state.epoch:
-            self._run.extend(trainer)  # the budget had ended it: `Start` goes on
-
-    def _train(self, until_epoch: int | None, max_steps: int | None = None) -> None:
-        """Train (at the pace set) until a stop rule, the budget, `until_epoch`, `max_steps`
-        steps or a pause; `n` or a step after DONE go on in the same run."""
-        trainer = self._require_trainer()
-        go_on = until_epoch is not None or max_steps is not None
-        if trainer.finished and not (go_on and self._run.extend(trainer)):
+    def _train(self, one_epoch: bool = False, max_steps: int | None = None) -> None:
+        """Train every network (at the pace set) until its stop rules or budget, one more epoch
+        (`one_epoch`), `max_steps` steps or a pause; `n` or a step after DONE go on in the same
+        runs."""
+        self._nets.require()
+        trainers = self._nets.begin(go_on=one_epoch or max_steps is not None)
+        if not trainers:
             self._send_state()
             return
-        self._run.starting(trainer)
         self._send_state("running")
+        until = [trainer.state.epoch + 1 if one_epoch else None for trainer in trainers]
         if self._pace.full and max_steps is None:
-            trainer.run(until_epoch=until_epoch, should_pause=self._should_pause)
+            train_together(trainers, until, self._should_pause)
         else:
-            self._train_paced(trainer, until_epoch, max_steps)
-        if not trainer.finished:
-            self._run.paused(trainer)  # first: a run the app sees paused has its checkpoint
+            train_paced(
+                trainers,
+                until,
+                self._pace,
+                max_steps,
+                after_step=self._send_step_views,
+                wait=self._wait_between_steps,
+                should_pause=self._should_pause,
+            )
+        self._nets.paused()  # first: a run the app sees paused has its checkpoint
         self._send_state()
         self._send_snapshot()
-        if trainer.finished:
-            summary = trainer.summary()
-            self.send(summary)
-            self._run.close(trainer, summary.status, message=summary.message, summary=summary)
-
-    def _train_paced(
-        self, trainer: Trainer, until_epoch: int | None, max_steps: int | None
-    ) -> None:
-        train_paced(
-            trainer,
-            self._pace,
-            until_epoch,
-            max_steps,
-            after_step=self._send_step_views,
-            wait=self._wait_between_steps,
-            should_pause=self._should_pause,
-        )
+        self._nets.end(trainers)
 
     def _wait_between_steps(self, seconds: float) -> bool:
         """Take commands for `seconds`; True when one of them asks to pause."""
@@ -378,7 +321,7 @@ class TrainerServer:
         if self._views and time.monotonic() >= self._next_snapshot:
             self._send_snapshot()
         elif self._backprop.due():
-            self._backprop.send(self._trainer)
+            self._backprop.send(self._nets.lead)
         self._send_stats_if_due()
         while True:
             try:
@@ -394,10 +337,10 @@ class TrainerServer:
         match command:
             case SetLearningRate(value=value):
                 with self._errors_reported():
-                    self._require_trainer().set_learning_rate(value)
+                    self._nets.set_learning_rate(value)
             case SetEpochs(value=value):
                 with self._errors_reported():
-                    self._set_epochs(value)
+                    self._nets.set_epochs(value)
             case SetPace(steps_per_s=steps_per_s):
                 with self._errors_reported():
                     self._pace.set(steps_per_s)
@@ -409,7 +352,7 @@ class TrainerServer:
             case SetViews(enabled=enabled):
                 self._views = enabled
             case WatchBackprop(sample=sample, check=check):
-                self._backprop.watch(sample, self._trainer, check)
+                self._backprop.watch(sample, self._nets.lead, check)
             case Pause():
                 return True
             case _:
@@ -426,19 +369,21 @@ class TrainerServer:
             self.send(protocol.Error(str(error)))
 
     def _send_stats_if_due(self) -> float:
-        return self._stats.due(self._trainer, attached=self._app is not None)
+        return self._stats.due(self._nets.lead, attached=self._app is not None)
 
     def _send_snapshot(self) -> None:
-        self._backprop.send(self._trainer)  # nothing unless the Backprop view watches a sample
-        if not self._views or self._trainer is None:
+        self._backprop.send(self._nets.lead)  # nothing unless the Backprop view watches a sample
+        lead = self._nets.lead
+        if not self._views or lead is None:
             return
         from tui_nn.snapshot import take_snapshot
 
         self._next_snapshot = time.monotonic() + SNAPSHOT_INTERVAL_S
-        self.send(take_snapshot(self._trainer))
+        self.send(take_snapshot(lead))
 
     def _send_state(self, status: protocol.Status | None = None) -> None:
-        self.send(state_event(self._trainer, status, self._pace.steps_per_s))
+        pace = self._pace.steps_per_s
+        self.send(state_event(self._nets.lead, status, pace, self._nets.others))
 
 
 if __name__ == "__main__":

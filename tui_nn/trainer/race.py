@@ -1,0 +1,145 @@
+"""A comparison in the trainer process: a preset's variants ([compare], see
+`tui_nn.presets.compare`) as networks trained side by side (`side_by_side`), each a run of its
+own with its own folder (`RunKeeper`), its events tagged with its `variant`.
+
+The lead (variant 0, the preset's own network) is the server's trainer, which the lesson views
+show; `Race` holds the others. They share the lead's data (a comparison never changes it) and,
+from the preset's seed, its initial weights and batch order wherever the change leaves the
+shapes alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tui_nn.errors import TuiNnError
+from tui_nn.presets import slugify
+from tui_nn.presets.compare import Variant
+from tui_nn.spec import Preset
+from tui_nn.trainer import protocol
+from tui_nn.trainer.run_keeper import RunKeeper
+
+if TYPE_CHECKING:  # imports torch, which loads once the trainer is up
+    from tui_nn.sweep.folder import SweepFolder
+    from tui_nn.training import Trainer
+
+__all__ = ["Member", "Race", "tagged"]
+
+_TAGGED = (protocol.Metrics, protocol.History, protocol.RunOpened, protocol.Summary)
+
+
+def tagged(event: protocol.Event, variant: int) -> protocol.Event:
+    """The event as variant `variant`'s (the events of one run carry which network it is)."""
+    if isinstance(event, _TAGGED):
+        return dataclasses.replace(event, variant=variant)
+    return event
+
+
+@dataclass
+class Member:
+    """One network of a comparison besides the lead."""
+
+    index: int
+    label: str
+    trainer: Trainer
+    keeper: RunKeeper
+
+
+class Race:
+    def __init__(self, send: Callable[[protocol.Event], None], socket_path: str | None) -> None:
+        self.send = send
+        self.socket_path = socket_path
+        self.members: list[Member] = []
+        self.compared = ""  # the key the variants differ in ("" while there is one network)
+        self.labels: list[str] = []  # what each network sets, the lead's first
+        self.values: list[object] = []  # the compared key's value in each, the lead's first
+        self.preset: Preset | None = None  # the preset that compares them
+        self.folder: SweepFolder | None = None  # where the runs of the comparison are
+
+    def build(self, preset: Preset, variants: list[Variant], lead: Trainer) -> None:
+        """The networks of `variants[1:]` of `preset`, beside the already built `lead`
+        (`variants[0]`)."""
+        from tui_nn.training import Trainer
+
+        self.clear()
+        for variant in variants[1:]:
+            keeper = RunKeeper(self._sender(variant.index), self.socket_path)
+            trainer = Trainer(
+                variant.preset,
+                dataset=lead.dataset,
+                on_event=keeper.metrics,
+                on_epoch_end=keeper.epoch_ended,
+            )
+            self.members.append(Member(variant.index, variant.label, trainer, keeper))
+        self.preset = preset
+        self.compared = preset.compare.key if preset.compare is not None else ""
+        self.labels = [variant.label for variant in variants]
+        self.values = [variant.value for variant in variants]
+
+    def _sender(self, index: int) -> Callable[[protocol.Event], None]:
+        return lambda event: self.send(tagged(event, index))
+
+    def clear(self) -> None:
+        """No comparison (their runs are closed first: see `close`)."""
+        self.members, self.compared, self.labels, self.values = [], "", [], []
+        self.folder, self.preset = None, None
+
+    def run_folders(self, keepers: list[RunKeeper]) -> list[Path | None]:
+        """Where each network's run goes at its first start: side by side in the comparison's
+        folder (`<stamp>-compare-<preset>`, listed like a sweep), made at the first start."""
+        if not self.members or all(keeper.session is not None for keeper in keepers):
+            return [None] * len(keepers)
+        from tui_nn.sweep.folder import SweepFolder, plan_folder
+
+        names = [slugify(f"{i:03d} {label}") for i, label in enumerate(self.labels)]
+        if self.folder is None and self.preset is not None:
+            folder = SweepFolder(plan_folder(None, self.preset.name, kind="compare"))
+            folder.start(
+                kind="compare",
+                preset=self.preset.name,
+                seeds=[self.members[0].trainer.preset.train.seed],
+                set={self.compared: self.values},
+                runs=names,
+                backend="app",
+            )
+            folder.write_preset(self.preset)  # what an app that attaches edits
+            self.folder = folder
+        assert self.folder is not None
+        path = self.folder.path
+        return [
+            None if keeper.session is not None else _unused(path / name)
+            for keeper, name in zip(keepers, names, strict=True)
+        ]
+
+    @property
+    def trainers(self) -> list[Trainer]:
+        return [member.trainer for member in self.members]
+
+    def close(self, status: str) -> None:
+        """Close the members' runs (the lead's is the server's) and the comparison's folder."""
+        for member in self.members:
+            member.keeper.close(member.trainer, status)
+        self.finished(status)
+
+    def finished(self, status: str = "done") -> None:
+        """The comparison's runs ended: its folder says so, and a new start makes a new one."""
+        folder, self.folder = self.folder, None
+        if folder is not None:
+            try:
+                folder.update(status=status)
+            except TuiNnError as error:
+                self.send(protocol.Error(str(error)))
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or the first free `path-2`, `path-3`, ... (a reset's new runs go beside the
+    old ones)."""
+    candidate, counter = path, 1
+    while candidate.exists():
+        counter += 1
+        candidate = path.with_name(f"{path.name}-{counter}")
+    return candidate
