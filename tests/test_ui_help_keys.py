@@ -23,6 +23,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TabbedContent, Tabs
 
 from tui_nn.presets import preset_from_dict
+from tui_nn.presets.compare_choices import add_variant
+from tui_nn.spec import Preset
 from tui_nn.trainer import protocol as p
 from tui_nn.ui.app import TuiNnApp
 from tui_nn.ui.lesson.backprop import BackpropView
@@ -34,6 +36,7 @@ from tui_nn.ui.lesson.rule import RuleView
 from tui_nn.ui.lesson.table import TableView
 from tui_nn.ui.panes.network import NetworkPane
 from tui_nn.ui.panes.plots import PlotsPane
+from tui_nn.ui.screens.compare import CompareDialog
 from tui_nn.ui.screens.dialogs import ConfirmDialog, OpenDialog, QuitDialog, SaveDialog
 from tui_nn.ui.screens.help import HelpScreen
 from tui_nn.ui.screens.runs import RunsScreen
@@ -452,6 +455,46 @@ CHECKS |= {
     "move_up": _edits_layers(1, lambda ls: [ls[1], ls[0], *ls[2:]]),
     "move_down": _edits_layers(0, lambda ls: [ls[1], ls[0], *ls[2:]]),
 }
+
+# -- comparing variants ----------------------------------------------------------------------
+
+
+def _compared(w: Walk) -> int | None:
+    """How many values the last Load compares besides the preset's own (None: no Load; the
+    lesson views' SetViews may follow it)."""
+    loads = [command for command in w.fake.commands if isinstance(command, p.Load)]
+    if not loads:
+        return None
+    return len(loads[-1].preset.get("compare", {}).get("values", []))
+
+
+async def _back_to(w: Walk, original: Preset) -> None:
+    w.app.editor.load(original)
+    await w.until(lambda: _compared(w) == 0 and w.app.link.status == "idle", "reloaded")
+
+
+@check("add_variant")
+async def _adds_variant(w: Walk, key: str) -> None:
+    original = w.app.editor.committed
+    await w.press(key)
+    await w.until(lambda: _compared(w) == 1, "a comparison of two networks loaded")
+    await w.press(key)
+    await w.until(lambda: _compared(w) == 2, "a third network")
+    await _back_to(w, original)
+
+
+@check("drop_variant")
+async def _drops_variant(w: Walk, key: str) -> None:
+    await w.says_so(key)  # nothing compared: nothing to drop
+    original = w.app.editor.committed
+    w.app.editor.load(add_variant(add_variant(original)))
+    await w.until(lambda: _compared(w) == 2, "a comparison of three networks")
+    await w.press(key)
+    await w.until(lambda: _compared(w) == 1, "one network fewer")
+    await _back_to(w, original)
+
+
+CHECKS["compare"] = _opens(CompareDialog)
 
 # -- the reset question's keys --------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from tui_nn.trainer import protocol
 from tui_nn.trainer.client import TrainerProcess, TrainerSupply
 
 from . import messages as m
+from .compare_control import CompareControl
 from .keys import KEYS
 from .later import LESSON_DELAY_S, LaterParts
 from .loop_monitor import LoopMonitor
@@ -42,6 +43,7 @@ from .pace_control import PaceControl
 from .panes.network import NetworkPane
 from .panes.plots import PlotsPane
 from .panes.presets import PresetsPane
+from .panes.race_line import RaceLine
 from .panes.status_bar import StatusBar, StatusFields
 from .panes.training import TrainingPane
 from .preset_editor import PresetEditor
@@ -109,6 +111,7 @@ class TuiNnApp(TrainerMessages, App[int]):
             self, self.link, self.editor, settle=self.later.settle, attach=attach, show=show
         )
         self.pace = PaceControl(self, self.link)
+        self.compare = CompareControl(self, self.editor)
         self.editor.on_load = self.pace.preset_loaded
         self.trainer_view = TrainerView(self, self.link, self.runs, self.pace)
         self.signals = SignalGuard(self.runs.on_signal, self.link) if handle_signals else None
@@ -130,6 +133,7 @@ class TuiNnApp(TrainerMessages, App[int]):
                     yield TabPane("Lesson", id="tab-lesson")  # filled after the first frame
                 yield PlotsPane(ascii_mode=self.ascii_mode, mono=self.no_color, id="plots")
             yield StatusBar(id="status")
+            yield RaceLine(id="race")
         yield TooSmall(id="too-small")
         yield KeyBar()
 
@@ -261,6 +265,15 @@ class TuiNnApp(TrainerMessages, App[int]):
 
     def action_one_step(self) -> None:
         self.editor.with_edits("train", self.pace.one_step)
+
+    def action_compare(self) -> None:
+        self.compare.dialog()
+
+    def action_add_variant(self) -> None:
+        self.compare.add()
+
+    def action_drop_variant(self) -> None:
+        self.compare.drop()
 
     def action_slower(self) -> None:
         self.pace.slower()

@@ -131,18 +131,18 @@ class History:
 
 
 def add_metrics(
-    loss: History, acc: History, metrics: Metrics, steps_per_epoch: int | None
+    loss: History, acc: History, metrics: Metrics, steps_per_epoch: int | None, suffix: str = ""
 ) -> float | None:
     """Record one `Metrics` event: the training loss of each epoch it carries at that epoch, or,
     where none ended since the last event (a long epoch), the window's mean loss at its position
     in epochs (its step over `steps_per_epoch` when known, else its epoch); each evaluation at
     its epoch. Returns the test - train loss gap of its last evaluation with both (None: none had
-    both)."""
+    both). `suffix` follows every series name (one network of several: see `overlay_key`)."""
     if metrics.epochs:
-        add_epochs(loss, metrics.epochs)
+        add_epochs(loss, metrics.epochs, suffix)
     elif metrics.train_loss is not None and math.isfinite(metrics.train_loss):
         x = metrics.step / steps_per_epoch if steps_per_epoch else float(metrics.epoch)
-        loss.add("train_loss", x, metrics.train_loss)
+        loss.add("train_loss" + suffix, x, metrics.train_loss)
     evals = list(metrics.evals)
     if not evals and metrics.eval_train_loss is not None:  # the latest evaluation, repeated
         evals = [
@@ -156,24 +156,33 @@ def add_metrics(
             )
         ]
     has_losses = bool(metrics.epochs) or metrics.train_loss is not None
-    return add_evals(loss, acc, evals, train_loss_from_evals=not has_losses)
+    return add_evals(loss, acc, evals, train_loss_from_evals=not has_losses, suffix=suffix)
 
 
 def add_history(
-    loss: History, acc: History, epochs: list[EpochLoss], evals: list[EvalPoint]
+    loss: History,
+    acc: History,
+    epochs: list[EpochLoss],
+    evals: list[EvalPoint],
+    suffix: str = "",
 ) -> float | None:
     """Record what a run has recorded so far (the trainer's `History`)."""
-    add_epochs(loss, epochs)
-    return add_evals(loss, acc, evals, train_loss_from_evals=not epochs)
+    add_epochs(loss, epochs, suffix)
+    return add_evals(loss, acc, evals, train_loss_from_evals=not epochs, suffix=suffix)
 
 
-def add_epochs(loss: History, epochs: list[EpochLoss]) -> None:
+def add_epochs(loss: History, epochs: list[EpochLoss], suffix: str = "") -> None:
     for point in epochs:
-        loss.add("train_loss", float(point.epoch), point.train_loss)
+        loss.add("train_loss" + suffix, float(point.epoch), point.train_loss)
 
 
 def add_evals(
-    loss: History, acc: History, evals: list[EvalPoint], *, train_loss_from_evals: bool
+    loss: History,
+    acc: History,
+    evals: list[EvalPoint],
+    *,
+    train_loss_from_evals: bool,
+    suffix: str = "",
 ) -> float | None:
     """Each evaluation at its epoch: the test loss, both accuracies, and the training loss where
     the run records no other (the perceptron rule's errors). Returns the last test - train gap."""
@@ -183,13 +192,13 @@ def add_evals(
         eval_train = _finite(point.train_loss)
         test = _finite(point.test_loss)
         if train_loss_from_evals and eval_train is not None:
-            loss.add("train_loss", at, eval_train)
+            loss.add("train_loss" + suffix, at, eval_train)
         if test is not None:
-            loss.add("test_loss", at, test)
+            loss.add("test_loss" + suffix, at, test)
             if eval_train is not None:
                 gap = test - eval_train
         if point.train_acc is not None and math.isfinite(point.train_acc):
-            acc.add("train_acc", at, point.train_acc)
+            acc.add("train_acc" + suffix, at, point.train_acc)
         if point.test_acc is not None and math.isfinite(point.test_acc):
-            acc.add("test_acc", at, point.test_acc)
+            acc.add("test_acc" + suffix, at, point.test_acc)
     return gap

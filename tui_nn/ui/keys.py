@@ -22,6 +22,19 @@ KEYS: list[BindingType] = [
     Binding("minus", "slower", "Slower", tooltip="a slower pace: 100, 30, 10, 3, 1 steps/s"),
     Binding("plus,equals_sign", "faster", "Faster", tooltip="a faster pace, up to full speed"),
     Binding("r", "reset", "Reset", tooltip="reset the weights (a fresh run; asks while training)"),
+    Binding(
+        "k", "compare", "Compare", tooltip="compare variants side by side: what differs, values"
+    ),
+    Binding(
+        "j",
+        "add_variant",
+        "+Variant",
+        tooltip="add a variant to the comparison (the next value of what differs)",
+        show=False,
+    ),
+    Binding(
+        "x", "drop_variant", "-Variant", tooltip="drop the comparison's last variant", show=False
+    ),
     Binding("l", "log_scale", "Log", tooltip="log scale for the loss plot (on/off)"),
     Binding("a", "ascii", "ASCII", tooltip="plain-ASCII plots (on/off)"),
     Binding("v", "lesson", "Lesson", tooltip="the lesson views (on/off)", show=False),
@@ -36,7 +49,12 @@ KEYS: list[BindingType] = [
     Binding(
         "ctrl+o", "open", "Open", tooltip="open a preset: a name, a file or a path", priority=True
     ),
-    Binding("ctrl+r", "runs", "Runs", tooltip="runs: open, continue or attach to one"),
+    Binding(
+        "ctrl+r",
+        "runs",
+        "Runs",
+        tooltip="runs: open, continue or attach to one; s: a sweep side by side",
+    ),
     Binding("1,alt+p", "tab('presets')", "Presets", tooltip="the Presets tab", show=False),
     Binding("2,alt+n", "tab('network')", "Network", tooltip="the Network tab", show=False),
     Binding("3,alt+t", "tab('training')", "Training", tooltip="the Training tab", show=False),

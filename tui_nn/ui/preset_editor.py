@@ -27,6 +27,7 @@ from tui_nn.trainer import protocol
 from .panes.network import NetworkPane
 from .panes.plots import PlotsPane
 from .panes.presets import PresetsPane
+from .panes.race_line import RaceLine
 from .panes.status_bar import StatusBar
 from .panes.training import TrainingPane
 from .trainer_link import TrainerLink
@@ -179,13 +180,17 @@ class PresetEditor:
             self.link.send(protocol.Load(preset=preset_to_dict(preset)))
         if self.on_load is not None:
             self.on_load(preset)
-        self.app.query_one(PlotsPane).clear()
-        status = self.app.query_one(StatusBar)
-        status.clear_metrics()
-        status.show(epochs=preset.train.epochs, message="")
+        self._clear_progress()
+        self.app.query_one(StatusBar).show(epochs=preset.train.epochs, message="")
         self.show_title()
         if self.link.process is not None:
             self.link.set_status("loading")
+
+    def _clear_progress(self) -> None:
+        """A fresh run: no curves, no figures."""
+        self.app.query_one(PlotsPane).clear()
+        self.app.query_one(RaceLine).clear()
+        self.app.query_one(StatusBar).clear_metrics()
 
     def ensure_trainer(self) -> bool:
         """A live trainer with the committed preset loaded; restarts one after a failure."""
@@ -269,8 +274,7 @@ class PresetEditor:
                     self.link.send(command)
             self.link.send(protocol.Reset())
             self.link.reset_progress()
-            self.app.query_one(PlotsPane).clear()
-            self.app.query_one(StatusBar).clear_metrics()
+            self._clear_progress()
         self.link.set_status("idle", message="weights reset")
 
     def offer(self, preset: Preset, path: Path | None) -> None:

@@ -26,7 +26,14 @@ from textual.app import App
 
 from tui_nn.errors import TuiNnError
 from tui_nn.presets import load_preset, preset_to_dict
-from tui_nn.runs import CHECKPOINT, RunSummary, live_run, pid_alive, read_run_info
+from tui_nn.runs import (
+    CHECKPOINT,
+    RunSummary,
+    comparison_preset,
+    live_run,
+    pid_alive,
+    read_run_info,
+)
 from tui_nn.spec import Preset
 from tui_nn.trainer.protocol import Metrics, RunOpened, Start
 
@@ -37,6 +44,11 @@ from .trainer_link import TrainerLink
 
 if TYPE_CHECKING:  # (the reader itself is imported after the first frame)
     from .history_loader import RunHistory
+
+
+def _compared(a: Path, b: Path) -> bool:
+    """Both runs are networks of one comparison (attaching to one attaches to all)."""
+    return comparison_preset(a) is not None and _same(a.parent, b.parent)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -95,7 +107,9 @@ class RunControl:
         """The folder of the run the trainer trains."""
         path = Path(event.path)
         expected = self._expected
-        if expected is not None and (expected.path is None or _same(expected.path, path)):
+        if expected is not None and (
+            expected.path is None or _same(expected.path, path) or _compared(expected.path, path)
+        ):
             self._expected = None
             self.run_path = path
             if expected.adopt_preset:
@@ -105,8 +119,13 @@ class RunControl:
             else:
                 note = f"attached to run {path.name}: q asks to stop it or keep it running"
             # The trainer sends what it recorded (`History`); the file may hold more (a run
-            # from an older tui-nn), so it is read too and drawn in its place.
-            self._draw_history(path, until_step=expected.until_step, note=note)
+            # from an older tui-nn), so it is read too and drawn in its place. A comparison's
+            # networks are drawn from their `History` alone.
+            loaded = self.link.loaded
+            if loaded is None or not loaded.variants:
+                self._draw_history(path, until_step=expected.until_step, note=note)
+            elif note:
+                self.app.query_one(StatusBar).show(message=note)
             if expected.start and self.link.send(Start()):
                 self.link.set_status("starting", message=f"continuing run {path.name}")
             return
@@ -129,9 +148,10 @@ class RunControl:
             self._held.append(event)
 
     def _adopt_preset(self, path: Path) -> None:
-        """Attached by socket: the editors show the preset the run trains."""
+        """Attached by socket: the editors show the preset the run trains (a comparison's, for
+        one of its networks)."""
         try:
-            preset = load_preset(path / "preset.toml")
+            preset = load_preset(comparison_preset(path) or path / "preset.toml")
         except TuiNnError:
             return
         if preset_to_dict(preset) == preset_to_dict(self.editor.committed):

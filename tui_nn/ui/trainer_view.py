@@ -20,6 +20,7 @@ from .panes.device import DevicePanel
 from .panes.diagnosis import DiagnosisLine
 from .panes.network import NetworkPane
 from .panes.plots import PlotsPane
+from .panes.race_line import RaceLine
 from .panes.status_bar import StatusBar, StatusFields
 from .panes.training import TrainingPane
 from .run_control import RunControl
@@ -55,6 +56,9 @@ class TrainerView:
         self.app.query_one(NetworkPane).set_io(event.n_features, event.n_classes)
         plots = self.app.query_one(PlotsPane)
         plots.set_shape(event.steps_per_epoch, event.task, has_test=event.n_test != 0)
+        if event.variants != plots.variants:  # (a preset that compares networks, or no longer)
+            plots.set_variants(event.variants)
+            self.app.query_one(RaceLine).set_variants(event.variants)
         self.diagnosis().set_preset(self.runs.editor.committed)
         self.app.query_one(StatusBar).show(device=event.device)
         if event.data_note:  # what the loader guessed: a CSV's separator, MNIST's test set
@@ -65,13 +69,21 @@ class TrainerView:
         self.app.query_one(PlotsPane).set_stops(event.stops if event.epoch else [])
         self.diagnosis().set_stop(event.stops[-1].reason if event.epoch and event.stops else None)
         pace = self.pace.trainer_state(event.pace)
+        self.app.query_one(RaceLine).state(event)
         fields: StatusFields = {"epoch": event.epoch, "step": event.step, "pace": pace}
         if event.message:
             fields["message"] = event.message
         self.link.set_status(event.status, **fields)
 
+    def run_opened(self, event: protocol.RunOpened) -> None:
+        if event.variant == 0:  # a comparison's first network is the run of this app
+            self.runs.on_run(event)
+
     def metrics(self, event: protocol.Metrics) -> None:
         self.app.query_one(PlotsPane).add_metrics(event)
+        self.app.query_one(RaceLine).metrics(event)
+        if event.variant != 0:  # another network of a comparison: its curves alone
+            return
         self.diagnosis().add_metrics(event)
         self.runs.note_metrics(event)
         fields: StatusFields = {"epoch": event.epoch, "step": event.step}
@@ -86,11 +98,14 @@ class TrainerView:
         fields["elapsed_s"] = event.elapsed_s
         if self.link.rate is not None:
             fields["steps_per_s"] = self.link.rate
-        self.link.set_status(event.status, **fields)
+        # A comparison is done when all its networks are: the trainer's `State` says when.
+        racing = bool(self.app.query_one(PlotsPane).variants)
+        self.link.set_status(self.link.status if racing else event.status, **fields)
 
     def history(self, event: protocol.History) -> None:
         self.app.query_one(PlotsPane).set_history(event)
-        self.diagnosis().set_history(event)
+        if event.variant == 0:
+            self.diagnosis().set_history(event)
 
     def snapshot(self, event: protocol.Snapshot) -> None:
         self.diagnosis().set_layers(event.layers)
@@ -103,6 +118,9 @@ class TrainerView:
         self.app.query_one(DevicePanel).show_stats(event)
 
     def summary(self, event: protocol.Summary) -> None:
+        self.app.query_one(RaceLine).summary(event)
+        if event.variant != 0:
+            return
         self.diagnosis().set_stop(event.stop_reason)
         message = event.message or "finished"
         diverged = event.status == "diverged"
@@ -155,7 +173,7 @@ class TrainerMessages:
         self._receive(message, self.trainer_view.loaded)
 
     def on_trainer_run_opened(self, message: m.TrainerRunOpened) -> None:
-        self._receive(message, self.runs.on_run)
+        self._receive(message, self.trainer_view.run_opened)
 
     def on_trainer_state(self, message: m.TrainerState) -> None:
         self._receive(message, self.trainer_view.state)

@@ -1,4 +1,6 @@
-"""The plots: train and test loss (log scale on `l`), train and test accuracy.
+"""The plots: train and test loss (log scale on `l`), train and test accuracy; for a preset
+that compares variants, each network's training loss and its test (else training) accuracy,
+overlaid, one colour each, named in the legends.
 
 Metrics go into `History` objects as they arrive. Redraws are throttled: new data schedules
 one redraw at most `REDRAW_INTERVAL_S` after the previous one (at most 4 a second: a redraw of
@@ -26,7 +28,7 @@ from tui_nn.trainer.protocol import History as History_
 from tui_nn.trainer.protocol import Metrics, StopMark
 
 from ..history import History, add_history, add_metrics
-from ..widgets.plot_line import PlotLine
+from ..widgets.plot_line import PlotLine, line_style, overlay_key, overlay_lines
 from .diagnosis import DiagnosisLine
 
 if TYPE_CHECKING:
@@ -43,7 +45,6 @@ ACC_LINES = [
     PlotLine("train_acc", "train", "cyan", "dot", "*"),
     PlotLine("test_acc", "test", "magenta", "dot", "o"),
 ]
-STYLE = {"cyan": "ansi_cyan", "magenta": "ansi_magenta"}
 
 
 class PlotsPane(Vertical):
@@ -76,6 +77,35 @@ class PlotsPane(Vertical):
         self._hidden_changes = False  # data came while another screen covered the plots
         self.plots: tuple[LossPlot, LossPlot] | None = None  # (loss, accuracy) once mounted
         self._legend_lines: dict[str | None, int] = {}  # legend id -> lines it wraps to
+        self.variants: list[str] = []  # a comparison's networks, named by what they set
+
+    def lines(self) -> tuple[list[PlotLine], list[PlotLine]]:
+        """The (loss, accuracy) plots' lines: train and test, or one per compared network."""
+        if not self.variants:
+            return LOSS_LINES, ACC_LINES
+        accuracy = "test_acc" if self.has_test else "train_acc"
+        names = [label.partition("=")[2] or label for label in self.variants]
+        return overlay_lines("train_loss", names), overlay_lines(accuracy, names)
+
+    def _accuracy_title(self) -> str:
+        if not self.variants:
+            return "Accuracy"
+        return "Test accuracy" if self.has_test else "Train accuracy"
+
+    def set_variants(self, labels: list[str]) -> None:
+        """The networks of a preset that compares variants ([] for one network); clears."""
+        self.variants = list(labels)
+        self._set_lines()
+        self.clear()
+
+    def _set_lines(self) -> None:
+        if self.plots is not None:
+            for plot, lines in zip(self.plots, self.lines(), strict=True):
+                plot.lines = lines
+        self._dirty = True
+
+    def _suffix(self, variant: int) -> str:
+        return overlay_key("", variant) if self.variants else ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="loss-legend", classes="plot-legend", markup=False)
@@ -103,9 +133,10 @@ class PlotsPane(Vertical):
         if self.plots is not None or not self.is_attached or self.app.return_code is not None:
             return  # mounted, or the app is exiting
         ascii_mode, mono = self.ascii_mode, self.mono
+        loss_lines, acc_lines = self.lines()
         loss = LossPlot(
             self.loss_history,
-            LOSS_LINES,
+            loss_lines,
             log_scale=self.log_scale,
             ascii_mode=ascii_mode,
             mono=mono,
@@ -113,7 +144,7 @@ class PlotsPane(Vertical):
         )
         acc = LossPlot(
             self.acc_history,
-            ACC_LINES,
+            acc_lines,
             percent=True,
             ascii_mode=ascii_mode,
             mono=mono,
@@ -168,22 +199,38 @@ class PlotsPane(Vertical):
         self.steps_per_epoch = steps_per_epoch if steps_per_epoch and steps_per_epoch > 0 else None
         self.data_task = task
         self.has_test = has_test
-        self._dirty = True
+        self._set_lines()
         self.schedule_redraw()
 
     def add_metrics(self, metrics: Metrics) -> None:
         """Record one `Metrics` event of the trainer."""
-        gap = add_metrics(self.loss_history, self.acc_history, metrics, self.steps_per_epoch)
-        if gap is not None:
+        gap = add_metrics(
+            self.loss_history,
+            self.acc_history,
+            metrics,
+            self.steps_per_epoch,
+            self._suffix(metrics.variant),
+        )
+        if gap is not None and metrics.variant == 0:
             self.gap = gap
         self.schedule_redraw()
 
     def set_history(self, history: History_) -> None:
         """What the run has recorded so far, in place of what the plots held (an app that
-        attached to a run in progress: its curves from the run's first step)."""
-        self.loss_history.clear()
-        self.acc_history.clear()
-        self.gap = add_history(self.loss_history, self.acc_history, history.epochs, history.evals)
+        attached to a run in progress: its curves from the run's first step). A comparison's
+        networks each send theirs, the first network's first."""
+        if history.variant == 0:
+            self.loss_history.clear()
+            self.acc_history.clear()
+        gap = add_history(
+            self.loss_history,
+            self.acc_history,
+            history.epochs,
+            history.evals,
+            self._suffix(history.variant),
+        )
+        if history.variant == 0:
+            self.gap = gap
         self.schedule_redraw()
 
     def install(self, loss: History, acc: History, steps_per_epoch: int | None) -> None:
@@ -198,6 +245,8 @@ class PlotsPane(Vertical):
         """Where the stop rules fired (a `State` event's `stops`): marked on the loss plot."""
         spe = self.steps_per_epoch
         marks = [stop.step / spe if spe else float(stop.epoch) for stop in stops]
+        if self.variants:
+            marks = []  # the first network's stops only: the race line says where each stopped
         if marks != self.stops:
             self.stops = marks
             self._dirty = True
@@ -238,10 +287,15 @@ class PlotsPane(Vertical):
             marker = line.ascii_marker if (self.ascii_mode or self.mono) else "•"
             last = history.last(line.key)
             parts.append("  ")
-            parts.append((f"{marker} {line.label}", STYLE.get(line.color, "")))
-            if last is not None:
+            parts.append((f"{marker} {line.label}", line_style(line.color)))
+            if last is not None and not self.variants:  # (the race line has each's figures)
                 parts.append(f" {fmt(last[1])}")
-        if history is self.loss_history and self.gap is not None and self.has_test:
+        if (
+            history is self.loss_history
+            and self.gap is not None
+            and self.has_test
+            and not self.variants
+        ):
             parts.append(("  gap=", "bold"))  # test - train, one word: wrapped as one
             parts.append(f"{self.gap:+.3g}")
         if history is self.loss_history and self.stops:
@@ -300,9 +354,10 @@ class PlotsPane(Vertical):
         note = "log scale (l)" if self.log_scale else "linear (l: log)"
         if not self.loss_history.series:
             note = self.EMPTY_NOTE
+        title = "Train loss" if self.variants else "Loss"
         self._set_legend(
             self.query_one("#loss-legend", Static),
-            self._legend("Loss", self.loss_history, LOSS_LINES, note, _short),
+            self._legend(title, self.loss_history, self.lines()[0], note, _short),
         )
 
     def _show_acc_legend(self) -> None:
@@ -312,7 +367,11 @@ class PlotsPane(Vertical):
         self._set_legend(
             self.query_one("#acc-legend", Static),
             self._legend(
-                "Accuracy", self.acc_history, ACC_LINES, note, lambda v: f"{100 * v:.1f}%"
+                self._accuracy_title(),
+                self.acc_history,
+                self.lines()[1],
+                note,
+                lambda v: f"{100 * v:.1f}%",
             ),
         )
 
