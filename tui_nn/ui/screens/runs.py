@@ -58,6 +58,9 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             "c", "continue_run", "Continue", tooltip="continue the run from its last checkpoint"
         ),
         Binding("a", "attach", "Attach", tooltip="attach to the trainer that still trains the run"),
+        Binding(
+            "s", "sweep", "Sweep", tooltip="the run's sweep: its runs in a table, curves overlaid"
+        ),
         Binding("escape,q,ctrl+r", "close", "Back"),
     ]
 
@@ -203,6 +206,8 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             actions.append(f"c: continue from epoch {epoch}")
         else:
             actions.append("no checkpoint to continue from")
+        if run.sweep:
+            actions.append("s: its sweep")
         lines = [first]
         lines.append(Content.styled(message or str(run.path), "dim"))
         lines.append(Content.styled("   ".join(actions), "italic"))
@@ -292,6 +297,29 @@ class RunsScreen(ModalScreen[tuple[str, RunSummary] | None]):
             self.notify(f"nothing to attach to: {why}", severity="warning", markup=False)
             return
         self.dismiss(("attach", run))
+
+    def action_sweep(self) -> None:
+        run = self.selected()
+        if run is None or not run.sweep:
+            why = "no run is highlighted" if run is None else f"run {run.id} is not a sweep's"
+            self.notify(f"no sweep to show: {why}", severity="warning", markup=False)
+            return
+        from .sweep import SweepScreen
+
+        members = [member for member in self.runs if member.sweep == run.sweep]
+        screen = SweepScreen(
+            run.path.parent,
+            members,
+            highlighted=run.path,
+            ascii_mode=self.ascii_mode,
+            mono=self.mono,
+        )
+        self.app.push_screen(screen, self._sweep_chosen)
+
+    def _sweep_chosen(self, run: RunSummary | None) -> None:
+        """The sweep screen's run: opened as enter opens it here."""
+        if run is not None:
+            self.dismiss(None if self._is_current(run) else ("open", run))
 
     def action_close(self) -> None:
         self.dismiss(None)
