@@ -126,6 +126,10 @@ def build_command_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser(
         "sweep",
         help="train a grid of a preset's variants and seeds, stacked where they share a shape",
+        description="Train a grid of a preset's variants and seeds, stacked where they share a "
+        "shape. A preset with a [compare] table sweeps its compared key over the preset's own "
+        "value and the table's values, times any --set keys; a --set of the compared key takes "
+        "the table's place.",
     )
     sweep.add_argument("preset", metavar="PRESET_OR_FILE", help="preset name, .toml or CSV file")
     sweep.add_argument(

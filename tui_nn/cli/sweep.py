@@ -1,5 +1,6 @@
 """`tui-nn sweep`: a grid of `--set` values times the seeds of one preset, each run a normal run
-folder inside the sweep's folder, then the results table (or `--json` lines).
+folder inside the sweep's folder, then the results table (or `--json` lines). A preset with a
+[compare] table adds its compared key to the grid, as the app's side-by-side comparison trains it.
 
 Everything the command line says is checked before any folder is made: the preset, the seeds,
 every `--set` key and value (and every preset of the grid), the folder, Ray where asked for, and,
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from tui_nn.cli.stop_signals import StopSignals, signal_exit_status
 from tui_nn.cli.train import say
+from tui_nn.errors import TuiNnError
 
 if TYPE_CHECKING:
-    from tui_nn.sweep.grid import SweepRun
+    from tui_nn.spec import Preset
+    from tui_nn.sweep.grid import Override, SweepRun
     from tui_nn.sweep.jobs import Job
     from tui_nn.sweep.results import RunResult
 
@@ -34,6 +37,7 @@ def cmd_sweep(options: argparse.Namespace) -> int:
     preset = with_data_path(load_or_build(options.preset), options.data)
     seeds = parse_seeds(options.seeds) if options.seeds is not None else [preset.train.seed]
     overrides = [parse_set(text, preset) for text in options.set or []]
+    preset, overrides = _with_compare(preset, overrides)
     runs = expand_grid(preset, seeds, overrides)
     ray: Any = None
     if options.backend == "ray":
@@ -72,6 +76,33 @@ def cmd_sweep(options: argparse.Namespace) -> int:
     return code
 
 
+def _with_compare(preset: Preset, overrides: list[Override]) -> tuple[Preset, list[Override]]:
+    """A preset that compares ([compare]) sweeps its compared key over its own value and the
+    table's values, the first axis of the grid (times any --set keys); a --set of that key takes
+    the table's place (said on stderr). The runs' presets are without [compare]: each run folder
+    holds the one network it trained."""
+    from dataclasses import replace
+
+    from tui_nn.presets.compare import base_value, compare_path, show_value
+    from tui_nn.sweep.grid import Override
+
+    compare = preset.compare
+    if compare is None:
+        return preset, overrides
+    plain = replace(preset, compare=None)
+    path = compare_path(compare.key, len(plain.model.layers))
+    if isinstance(path, str):  # a loaded preset's table was checked; this is a safeguard
+        raise TuiNnError(f"[compare] key {compare.key}: {path}")
+    if any(override.path == path for override in overrides):
+        say(
+            f"tui-nn: --set {compare.key} takes the place of the preset's [compare] values "
+            f"({', '.join(show_value(v) for v in compare.values)})"
+        )
+        return plain, overrides
+    values = (base_value(plain, compare.key), *compare.values)
+    return plain, [Override(compare.key, path, values), *overrides]
+
+
 def _default_workers(jobs: int) -> int:
     import os
 
@@ -85,7 +116,6 @@ def _default_workers(jobs: int) -> int:
 def _check_trainers(runs: list[SweepRun]) -> None:
     """Build a trainer for one run of each combination of values (the seed changes no shape),
     so that a combination that cannot train says so before anything is written."""
-    from tui_nn.errors import TuiNnError
     from tui_nn.training import Trainer
 
     seen: set[str] = set()

@@ -81,7 +81,30 @@ def cmd_train(options: argparse.Namespace) -> int:
         return _train(options, stop)
 
 
+def own_network(preset: Preset, named: str) -> Preset:
+    """A preset that compares ([compare]) trains its own network here (variant 0), said on
+    stderr; without its [compare] table, so that the run folder holds the network it trained."""
+    import shlex
+    from dataclasses import replace
+
+    from tui_nn.presets.compare import base_value, show_value
+
+    compare = preset.compare
+    if compare is None:
+        return preset
+    plain = replace(preset, compare=None)
+    shown = ", ".join(show_value(v) for v in [base_value(plain, compare.key), *compare.values])
+    say(
+        f"tui-nn: the preset compares {compare.key} = {shown}; this trains the first, its own "
+        f"network; `tui-nn sweep {shlex.quote(named)}` trains all of them (the app trains them "
+        "side by side)"
+    )
+    return plain
+
+
 def _train(options: argparse.Namespace, stop: StopSignals) -> int:
+    from dataclasses import replace
+
     from tui_nn.presets import load_preset, preset_from_dict, preset_to_dict
     from tui_nn.runs import RunSession, resolve_run
 
@@ -92,11 +115,11 @@ def _train(options: argparse.Namespace, stop: StopSignals) -> int:
         session = RunSession.resume(
             resolve_run(options.resume), headless=True, checkpoint_every_s=every
         )
-        preset = load_preset(session.path / "preset.toml")
+        preset = replace(load_preset(session.path / "preset.toml"), compare=None)
     elif options.preset is None:
         raise TuiNnError("name a preset to train (see `tui-nn presets`) or --resume RUN")
     else:
-        preset = load_or_build(options.preset)
+        preset = own_network(load_or_build(options.preset), options.preset)
         session = RunSession.new(options.out, headless=True, checkpoint_every_s=every)
     preset = apply_overrides(preset, options)
     preset = preset_from_dict(preset_to_dict(preset), source="command line")  # validates overrides
