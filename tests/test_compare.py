@@ -15,7 +15,7 @@ from test_watch_history import InProcessTrainer
 
 from tui_nn.errors import PresetError
 from tui_nn.presets import dump_preset, load_named, load_preset, parse_preset, preset_to_dict
-from tui_nn.presets.compare import variants
+from tui_nn.presets.compare import rebased, variants
 from tui_nn.spec import CompareSpec, Preset
 from tui_nn.trainer import protocol as p
 from tui_nn.trainer.networks import Networks
@@ -213,3 +213,33 @@ def test_the_trainer_trains_a_comparison_as_runs_in_one_folder(
     for index in range(3):  # each network's curve has every epoch
         epochs = [pt.epoch for e in metrics if e.variant == index for pt in e.epochs]
         assert epochs == list(range(1, 61))
+
+
+def test_an_edit_to_a_compared_value_trades_places_with_the_preset_s_own() -> None:
+    before = comparing("train.optimizer", ["sgd", "rmsprop"])  # xor's own: adam
+    edited = dataclasses.replace(before, train=dataclasses.replace(before.train, optimizer="sgd"))
+    after = rebased(edited, before)
+    assert after.compare == CompareSpec("train.optimizer", ["adam", "rmsprop"])
+    assert [v.label for v in variants(after)][0] == "optimizer=sgd"
+    other = dataclasses.replace(before, train=dataclasses.replace(before.train, epochs=7))
+    assert rebased(other, before) is other
+
+
+def test_a_network_that_ends_first_says_so_while_the_others_train_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    preset = comparing("train.optimizer", ["sgd"], epochs=3000, target_loss=0.01)
+    trainer = InProcessTrainer()
+    try:
+        trainer.send(p.Load(preset_to_dict(preset)), p.Start())
+        first = trainer.wait_for(p.Summary)
+        assert first.variant == 0 and first.stop_reason == "target_loss"  # adam, near epoch 50
+        trainer.wait_for(p.Metrics, lambda m: m.variant == 1 and m.epoch > first.epochs + 100)
+        run = next(e for e in trainer.seen if isinstance(e, p.RunOpened) and e.variant == 0)
+        assert json.loads((Path(run.path) / "run.json").read_text())["status"] == "done"
+        trainer.wait_for(p.State, lambda s: s.status == "done")
+    finally:
+        events = trainer.close()
+    summaries = [e.variant for e in events if isinstance(e, p.Summary)]
+    assert summaries == [0, 1]

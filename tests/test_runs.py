@@ -201,13 +201,12 @@ def test_signals_stop_train_with_a_loadable_checkpoint(signum: int, tmp_path: Pa
     out = tmp_path / "run"
     train = TrainProcess("spiral", "--epochs", "100000", "--out", str(out))
     train.wait_for(is_metrics())  # training has begun: the first metrics line
-    sent = time.monotonic()
     code = train.signal(signum)
-    assert time.monotonic() - sent < 3
     assert code == (130 if signum == signal.SIGINT else 143)
     assert f"resume with `tui-nn train --resume {out}`" in train.stderr()
     _, run_state = read_checkpoint(out / "checkpoint.safetensors")
-    assert run_state["step"] > 0
+    # Stopped by the signal, not by its budget (minutes away): it ended mid-run.
+    assert 0 < run_state["step"] and run_state["epoch"] < 100_000
     assert json.loads((out / "run.json").read_text())["status"] == "stopped"
 
 

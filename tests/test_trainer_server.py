@@ -189,13 +189,12 @@ def test_sigterm_saves_a_checkpoint_and_ends(session: Session) -> None:
     session.process.send(p.Start())
     run = session.wait_for(p.RunOpened)
     session.wait_for(p.Metrics)
-    started = time.monotonic()
     session.process.signal(signal.SIGTERM)
     assert session.wait_for(p.Exited).returncode == 0
-    assert time.monotonic() - started < 3
     folder = Path(run.path)
     assert read_run_info(folder)["status"] == "stopped"
-    assert read_checkpoint(folder / "checkpoint.safetensors")[1]["step"] > 0
+    # Stopped by the signal, not by its budget (minutes away): it ended mid-run.
+    assert 0 < read_checkpoint(folder / "checkpoint.safetensors")[1]["epoch"] < 100_000
 
 
 def test_resume_continues_a_stopped_run_in_its_folder(session: Session) -> None:

@@ -29,7 +29,8 @@ from textual.widgets import Input, OptionList
 
 from tui_nn.presets import load_named, load_preset, resolve_preset, user_presets_dir
 from tui_nn.trainer import protocol as p
-from tui_nn.ui.app import TuiNnApp, run_app
+from tui_nn.ui.app import TuiNnApp
+from tui_nn.ui.launch import run_app
 from tui_nn.ui.messages import MESSAGES, TrainerError, trainer_message
 from tui_nn.ui.panes.network import NetworkPane, parameter_count
 from tui_nn.ui.panes.plots import PlotsPane

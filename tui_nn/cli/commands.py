@@ -21,7 +21,7 @@ def _load_app(trainer: bool = True) -> Callable[..., int]:
     trainers = TrainerSupply.started() if trainer else TrainerSupply()
     gc.disable()
     try:
-        from tui_nn.ui.app import run_app
+        from tui_nn.ui.launch import run_app
     except BaseException:
         trainers.discard()
         raise

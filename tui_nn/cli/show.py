@@ -28,6 +28,6 @@ def cmd_show(options: argparse.Namespace) -> int:
     load_preset(preset_file)  # a damaged preset: its one-line message, before the app loads
     # As `tui-nn` itself: no cyclic garbage collection until the first frame is drawn.
     gc.disable()
-    from tui_nn.ui.app import run_app
+    from tui_nn.ui.launch import run_app
 
     return run_app(run=path)

@@ -28,6 +28,7 @@ from .toml_lines import FieldPath
 __all__ = [
     "Variant",
     "base_value",
+    "rebased",
     "check_compare",
     "compare_path",
     "show_value",
@@ -175,3 +176,20 @@ def variants(preset: Preset) -> list[Variant]:
         made = preset_from_dict(raw, source=f"the variant {label}")
         out.append(Variant(len(out), label, value, replace(made, name=f"{preset.name} [{label}]")))
     return out
+
+
+def rebased(preset: Preset, before: Preset) -> Preset:
+    """`preset` after an edit of `before`: where the edit set the compared key to one of the
+    compared values, that value and the preset's old one trade places (the same networks, the
+    edited one first). Anything else as it is (the checker says what no longer fits)."""
+    compare = preset.compare
+    if compare is None:
+        return preset
+    try:
+        new, old = base_value(preset, compare.key), base_value(before, compare.key)
+    except (PresetError, IndexError, AttributeError):
+        return preset
+    if new == old or new not in compare.values:
+        return preset
+    values = [old if value == new else value for value in compare.values]
+    return replace(preset, compare=replace(compare, values=values))

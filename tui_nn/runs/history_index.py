@@ -45,8 +45,13 @@ DENSE_S = 300.0  # seconds of training whose window-only lines are all kept
 LINES_PER_DOUBLING = 1024  # window-only lines kept per doubling of the time beyond
 
 # How `protocol.encode` ends a `Metrics` line with no epoch points and no evaluations (its last
-# fields), in protocol 4 and in protocol 3 (which had no `epochs`).
-_WINDOW_ONLY = (b'"evals":[],"epochs":[]}\n', b'"evals":[]}\n')
+# fields), in protocol 5 (a run's file holds one network's lines: variant 0), in protocol 4 and
+# in protocol 3 (which had no `epochs`).
+_WINDOW_ONLY = (
+    b'"evals":[],"epochs":[],"variant":0}\n',
+    b'"evals":[],"epochs":[]}\n',
+    b'"evals":[]}\n',
+)
 _ELAPSED = b'"elapsed_s":'
 
 

@@ -177,14 +177,15 @@ class Networks:
             if not trainer.finished:
                 keeper.paused(trainer)
 
-    def end(self, trained: list[Trainer]) -> None:
-        """The runs of the networks in `trained` that finished: their summaries, then closed."""
-        for trainer, keeper in self.pairs():
-            if trainer.finished and any(trainer is t for t in trained):
+    def ended(self, trainer: Trainer) -> None:
+        """`trainer`'s run ended (its stop rules or budget; the others may train on): its
+        summary, then its run closed. Once all have ended, the comparison's folder says so."""
+        for network, keeper in self.pairs():
+            if network is trainer and keeper.session is not None:
                 summary = trainer.summary()
                 keeper.send(summary)
                 keeper.close(trainer, summary.status, message=summary.message, summary=summary)
-        if all(trainer.finished for trainer, _ in self.pairs()):
+        if all(network.finished for network, _ in self.pairs()):
             self.race.finished()
 
     def close_runs(self, status: str) -> None:

@@ -56,11 +56,15 @@ from tui_nn.trainer.reports import STATS_INTERVAL_S, StatsTicker, state_event
 from tui_nn.trainer.side_by_side import train_paced, train_together
 
 if TYPE_CHECKING:  # it imports torch, which loads once the trainer is up (see `serve`)
-    pass
+    from tui_nn.training import Trainer
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 PACED_VIEWS_PER_S = 30  # at a pace, they follow every step up to this many a second
 FIRST_ATTACH_S = 60.0  # a socket trainer whose app never connects ends after this
+
+
+def _unsaid(trainer: Trainer) -> None:
+    pass
 
 
 class TrainerServer:
@@ -274,8 +278,11 @@ class TrainerServer:
             return
         self._send_state("running")
         until = [trainer.state.epoch + 1 if one_epoch else None for trainer in trainers]
+        # A comparison's network that ends says so at once (its summary, its run closed) while
+        # the others train on; one network says so below, after its last state.
+        ended = self._nets.ended if len(trainers) > 1 else _unsaid
         if self._pace.full and max_steps is None:
-            train_together(trainers, until, self._should_pause)
+            train_together(trainers, until, self._should_pause, ended)
         else:
             train_paced(
                 trainers,
@@ -285,11 +292,14 @@ class TrainerServer:
                 after_step=self._send_step_views,
                 wait=self._wait_between_steps,
                 should_pause=self._should_pause,
+                ended=ended,
             )
         self._nets.paused()  # first: a run the app sees paused has its checkpoint
         self._send_state()
         self._send_snapshot()
-        self._nets.end(trainers)
+        for trainer in trainers:
+            if trainer.finished:
+                self._nets.ended(trainer)  # (a comparison's others may have ended before)
 
     def _wait_between_steps(self, seconds: float) -> bool:
         """Take commands for `seconds`; True when one of them asks to pause."""

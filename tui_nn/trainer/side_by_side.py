@@ -6,7 +6,8 @@ switches cost nothing measurable, so that their curves grow together and a pause
 about the same epoch; at a pace, every step steps each of them once. One network is the same
 loop with one member.
 
-`until[i]` is the epoch network `i` stops at (None: its budget, then its stop rules end it).
+`until[i]` is the epoch network `i` stops at (None: its budget, then its stop rules end it);
+`ended(trainer)` is called as soon as a network's run ends, while the others train on.
 """
 
 from __future__ import annotations
@@ -34,15 +35,22 @@ def _left(trainers: Sequence[Trainer], until: Sequence[int | None]) -> list[int]
     ]
 
 
+def _noop(trainer: Trainer) -> None:
+    pass
+
+
 def train_together(
     trainers: Sequence[Trainer],
     until: Sequence[int | None],
     should_pause: Callable[[], bool],
+    ended: Callable[[Trainer], None] = _noop,
 ) -> None:
     """Train until each network is finished or at its `until`, or `should_pause()` (asked by
     the engine about every 20 ms) says to pause. One network trains in one go."""
     if len(trainers) == 1:
         trainers[0].run(until_epoch=until[0], should_pause=should_pause)
+        if trainers[0].finished:
+            ended(trainers[0])
         return
     asked = False
 
@@ -63,6 +71,8 @@ def train_together(
                 # Up to the budget, `until_epoch=None`: there the budget ends the run.
                 at_budget = last is None and stop >= limit
                 trainer.run(until_epoch=None if at_budget else stop, should_pause=ask)
+                if trainer.finished:
+                    ended(trainer)
             if asked:
                 break
         took = time.perf_counter() - started
@@ -81,6 +91,7 @@ def train_paced(
     after_step: Callable[[], None],
     wait: Callable[[float], bool],
     should_pause: Callable[[], bool],
+    ended: Callable[[Trainer], None] = _noop,
 ) -> None:
     """Train one step of each network at a time, with each step's `Metrics` and then
     `after_step` (the views), at most `pace` steps a second, until none has any left,
@@ -91,12 +102,14 @@ def train_paced(
     while left := _left(trainers, until):
         for i in left:
             trainers[i].run(until_epoch=until[i], max_steps=1)
+            if trainers[i].finished:
+                ended(trainers[i])
         taken += 1
         after_step()
         if taken == max_steps or not any(trainers[i].state.status == "running" for i in left):
             break
         if pace.full:
-            train_together(trainers, until, should_pause)
+            train_together(trainers, until, should_pause, ended)
             break
         pace.step_taken()
         if wait(pace.wait_s()):

@@ -64,5 +64,5 @@ class CompareControl:
             said = "one network: the comparison is off"
         else:
             said = f"comparing {compare.key}: {len(compare.values) + 1} networks side by side"
-        self.editor.apply(preset)
-        self.app.query_one(StatusBar).show(message=said)
+        # Said once it applies (a run to discard asks first, and no keeps all as it was).
+        self.editor.apply(preset, lambda: self.app.query_one(StatusBar).show(message=said))

@@ -22,21 +22,19 @@ long file must not hold up a quit.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import events
 from textual.app import App
 
 from tui_nn.runs.history_index import METRICS, curve_file, curve_lines
 from tui_nn.trainer.protocol import Metrics, ProtocolError, Summary, decode_event
 
+from .background import in_thread
 from .history import DEFAULT_CAPACITY, History, add_metrics
 
 CHECK_EVERY_LINES = 4096  # how often a reader looks whether it was cancelled
@@ -141,25 +139,15 @@ def load_history(
     Returns an event: set it to cancel (`done` is then not called)."""
     cancel = threading.Event()
 
-    def work() -> None:
+    def work() -> RunHistory:
         try:
-            history = read_history(folder, cancelled=cancel.is_set, **options)
+            return read_history(folder, cancelled=cancel.is_set, **options)
         except Exception as error:  # noqa: BLE001 - reported to the UI, never a crash
-            history = RunHistory(
+            return RunHistory(
                 Path(folder),
                 History(options.get("capacity", DEFAULT_CAPACITY)),
                 History(options.get("capacity", DEFAULT_CAPACITY)),
                 error=f"cannot read the run's metrics: {type(error).__name__}: {error}",
             )
-        if cancel.is_set():
-            return
 
-        def deliver() -> None:
-            if not cancel.is_set():
-                done(history)
-
-        with contextlib.suppress(Exception):  # the app may be gone
-            app.post_message(events.Callback(callback=partial(deliver)))
-
-    threading.Thread(target=work, daemon=True, name="tui-nn-history").start()
-    return cancel
+    return in_thread(app, work, done, name="tui-nn-history", cancel=cancel)

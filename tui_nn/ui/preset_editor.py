@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from tui_nn.errors import PresetError
 from tui_nn.presets import load_preset, preset_from_dict, preset_to_dict
+from tui_nn.presets.compare import rebased
 from tui_nn.spec import Preset
 from tui_nn.trainer import protocol
 
@@ -72,7 +73,8 @@ class PresetEditor:
         if model is None or specs is None:
             return None, ["a field is invalid"]
         train, data = specs
-        preset = dataclasses.replace(self.committed, model=model, train=train, data=data)
+        edited = dataclasses.replace(self.committed, model=model, train=train, data=data)
+        preset = rebased(edited, self.committed)
         try:
             preset = preset_from_dict(preset_to_dict(preset), source="the settings")
         except PresetError as error:

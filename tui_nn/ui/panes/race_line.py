@@ -24,6 +24,7 @@ class _Network:
     epoch: int = 0
     loss: float | None = None
     acc: float | None = None  # the test accuracy, or the training one without a test set
+    evaluated: bool = False  # the figures are an evaluation's
 
 
 class RaceLine(Static):
@@ -47,19 +48,21 @@ class RaceLine(Static):
         self._show()
 
     def metrics(self, event: Metrics) -> None:
+        """The network's figures as the status bar shows the lead's: its last evaluation's once
+        there is one, before that the latest training loss."""
         network = self._network(event.variant)
         if network is None:
             return
         network.epoch = event.epoch
         network.status = event.status
-        if event.epochs:
-            network.loss = event.epochs[-1].train_loss
-        elif event.train_loss is not None:
-            network.loss = event.train_loss
-        for point in event.evals:
-            if network.loss is None or not event.epochs:
-                network.loss = point.train_loss
+        if event.evals:
+            point = event.evals[-1]
+            network.evaluated = True
+            network.loss = point.train_loss
             network.acc = point.test_acc if point.test_acc is not None else point.train_acc
+        elif not network.evaluated:
+            loss = event.epochs[-1].train_loss if event.epochs else event.train_loss
+            network.loss = loss if loss is not None else network.loss
         self._show()
 
     def summary(self, event: Summary) -> None:

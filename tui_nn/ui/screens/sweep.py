@@ -9,16 +9,14 @@ while the screen is open: switching between runs draws them at once.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from rich.text import Text
-from textual import events, on
-from textual.app import App, ComposeResult
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -36,6 +34,7 @@ from tui_nn.runs.sweep_table import (
     sort_rows,
 )
 
+from ..background import in_thread
 from ..history import History
 from ..history_loader import RunHistory, load_history
 from ..widgets.key_bar import KeyBar
@@ -48,8 +47,6 @@ from ..widgets.plot_line import (
     overlay_lines,
 )
 
-T = TypeVar("T")
-
 CURVE_DELAY_S = 0.15  # moving through the table reads only the run it stops on
 MARK = "mark"  # the selection column's key
 NUMERIC = {"seed", "train_loss", "test_loss", "train_acc", "test_acc", "epochs", "wall_s"}
@@ -59,27 +56,6 @@ SECOND = (
     ("train_acc", "acc", "Train accuracy", True),
     ("test_loss", "loss", "Test loss", False),
 )
-
-
-def in_thread(app: App[Any], work: Callable[[], T], done: Callable[[T], Any]) -> threading.Event:
-    """`work()` in a daemon thread, then `done(result)` on the UI thread; set the returned event
-    to cancel (`done` is then not called)."""
-    cancel = threading.Event()
-
-    def run() -> None:
-        result = work()
-        if cancel.is_set():
-            return
-
-        def deliver() -> None:
-            if not cancel.is_set():
-                done(result)
-
-        with contextlib.suppress(Exception):  # the app may be gone
-            app.post_message(events.Callback(callback=partial(deliver)))
-
-    threading.Thread(target=run, daemon=True, name="tui-nn-sweep").start()
-    return cancel
 
 
 def _read(folder: Path) -> SweepTable | str:
