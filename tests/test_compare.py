@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,47 @@ def test_a_network_that_ends_first_says_so_while_the_others_train_on(
         events = trainer.close()
     summaries = [e.variant for e in events if isinstance(e, p.Summary)]
     assert summaries == [0, 1]
+
+
+def test_commands_are_looked_at_every_few_tens_of_ms_however_many_networks() -> None:
+    preset = comparing("train.optimizer", ["sgd", "rmsprop", "adam"], epochs=10**6)
+    preset = dataclasses.replace(
+        preset, compare=CompareSpec("train.learning_rate", [0.1, 0.2, 0.3, 0.4])
+    )
+    networks = built(preset)
+    trainers = [networks.require(), *networks.others]
+    asks: list[float] = []
+
+    def pause_after_a_second() -> bool:
+        asks.append(time.perf_counter())
+        return asks[-1] - asks[0] > 1.0
+
+    train_together(trainers, [None] * len(trainers), pause_after_a_second)
+    gaps = [b - a for a, b in zip(asks, asks[1:], strict=False)]
+    assert len(trainers) == 5 and all(t.state.status == "paused" for t in trainers)
+    assert len(asks) >= 10 and max(gaps) < 0.5  # (about every 20 ms when the machine is idle)
+
+
+def test_an_app_that_attaches_after_a_network_ended_is_told_every_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    sent: list[p.Event] = []
+    networks = Networks(sent.append, None)
+    preset = comparing(
+        "train.learning_rate", [10.0], name="sine-wide", epochs=40
+    )  # the other one diverges
+    networks.load(preset_to_dict(preset))
+    trainers = networks.begin(go_on=False)
+    train_together(trainers, [None, None], lambda: False, networks.ended)
+    assert [t.state.status for t in trainers] == ["done", "diverged"]
+    sent.clear()
+    networks.welcome()
+    opened = [e for e in sent if isinstance(e, p.RunOpened)]
+    assert [e.variant for e in opened] == [0, 1]  # closed, yet named: the app attaches to them
+    folders = sorted(tmp_path.glob("tui-nn/runs/*-compare-*"))
+    assert len(folders) == 1, folders
+    networks.set_epochs(60)
+    assert networks.begin(go_on=True) == [trainers[0]]  # on in its own folder; not the diverged
+    assert sorted(tmp_path.glob("tui-nn/runs/*-compare-*")) == folders  # no new, empty folder
+    networks.close_runs("stopped")

@@ -5,10 +5,13 @@ once all of them are."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from support import SIZE, FakeTrainer, loaded, status_text, wait_for
 
 from tui_nn.presets import preset_from_dict
 from tui_nn.presets.compare import variants
+from tui_nn.spec import CompareSpec
 from tui_nn.trainer import protocol as p
 from tui_nn.ui.panes.plots import PlotsPane
 from tui_nn.ui.panes.race_line import RaceLine
@@ -118,4 +121,22 @@ async def test_an_attached_app_draws_each_network_s_history(fake_app) -> None:
         )
         assert plots.loss_history.points("train_loss#0")[1] == [0.1] * 4
         assert plots.loss_history.points("train_loss#1")[1] == [0.2] * 4
+        await app.later.settle()
+
+
+async def test_a_new_learning_rate_reloads_a_comparison_of_learning_rates(fake_app) -> None:
+    app = fake_app("xor", fake=RaceFake)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.link.loaded is not None, "the loaded event")
+        editor = app.editor
+        preset = editor.committed
+        rates = dataclasses.replace(preset, compare=CompareSpec("train.learning_rate", [0.5]))
+        optimizers = dataclasses.replace(preset, compare=CompareSpec("train.optimizer", ["sgd"]))
+        for compared, live in ((rates, False), (optimizers, True)):
+            editor.committed = compared
+            faster = dataclasses.replace(
+                compared, train=dataclasses.replace(compared.train, learning_rate=0.2)
+            )
+            # Networks named by their learning rates: a fresh comparison, not a live change.
+            assert (editor.live_changes(faster) is not None) == live
         await app.later.settle()

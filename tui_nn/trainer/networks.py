@@ -147,9 +147,9 @@ class Networks:
     # -- runs -------------------------------------------------------------------------------
 
     def app_attached(self, attached: bool) -> None:
-        for _, keeper in self.pairs():
-            keeper.app_attached(attached)
-        self.run.app_attached(attached)  # before a preset is loaded too
+        self.run.app_attached(attached)  # the lead's, also before a preset is loaded
+        for member in self.race.members:
+            member.keeper.app_attached(attached)
 
     def welcome(self) -> None:
         """Each run's folder and record, for a newly attached app."""

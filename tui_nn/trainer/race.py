@@ -91,11 +91,15 @@ class Race:
     def run_folders(self, keepers: list[RunKeeper]) -> list[Path | None]:
         """Where each network's run goes at its first start: side by side in the comparison's
         folder (`<stamp>-compare-<preset>`, listed like a sweep), made at the first start."""
-        if not self.members or all(keeper.session is not None for keeper in keepers):
-            return [None] * len(keepers)
+        opened = [keeper.session is not None or keeper.last_path is not None for keeper in keepers]
+        if not self.members or all(opened):
+            return [None] * len(keepers)  # (ended runs go on in their own folders: `n`)
         from tui_nn.sweep.folder import SweepFolder, plan_folder
 
-        names = [slugify(f"{i:03d} {label}") for i, label in enumerate(self.labels)]
+        # ("+" would read as "-": lr 1e+09 is 1e09)
+        names = [
+            slugify(f"{i:03d} {label.replace('+', '')}") for i, label in enumerate(self.labels)
+        ]
         if self.folder is None and self.preset is not None:
             folder = SweepFolder(plan_folder(None, self.preset.name, kind="compare"))
             folder.start(
@@ -111,8 +115,8 @@ class Race:
         assert self.folder is not None
         path = self.folder.path
         return [
-            None if keeper.session is not None else _unused(path / name)
-            for keeper, name in zip(keepers, names, strict=True)
+            None if was_opened else path / name
+            for was_opened, name in zip(opened, names, strict=True)
         ]
 
     @property
@@ -133,13 +137,3 @@ class Race:
                 folder.update(status=status)
             except TuiNnError as error:
                 self.send(protocol.Error(str(error)))
-
-
-def _unused(path: Path) -> Path:
-    """`path`, or the first free `path-2`, `path-3`, ... (a reset's new runs go beside the
-    old ones)."""
-    candidate, counter = path, 1
-    while candidate.exists():
-        counter += 1
-        candidate = path.with_name(f"{path.name}-{counter}")
-    return candidate

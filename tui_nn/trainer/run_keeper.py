@@ -26,6 +26,7 @@ class RunKeeper:
         self.session: RunSession | None = None  # made at the run's first start
         self.record = RunRecord()
         self.finished_path: Path | None = None  # a run that ended "done": `n` goes on in it
+        self.last_path: Path | None = None  # the run's folder, also once it is closed
         self.in_app = False  # an app is connected (run.json's `in_app`)
 
     def is_folder(self, path: str) -> bool:
@@ -34,14 +35,15 @@ class RunKeeper:
 
     def welcome(self) -> None:
         """What a newly attached app needs of the run: its folder and everything it recorded."""
-        if self.session is not None:
-            self.send(protocol.RunOpened(str(self.session.path)))
+        path = self.session.path if self.session is not None else self.last_path
+        if path is not None:  # (a comparison's network that ended while others train on)
+            self.send(protocol.RunOpened(str(path)))
         self.send(self.record.event())
 
     def forget(self) -> None:
         """A new run begins (a reset, another preset): nothing of the last one goes on."""
         self.record.clear()
-        self.finished_path = None
+        self.finished_path = self.last_path = None
 
     def starting(self, trainer: Trainer, out: Path | None = None) -> None:
         """The run starts or goes on: a run's first start makes its folder (`out`, else a new
@@ -91,7 +93,7 @@ class RunKeeper:
         return RunSession.resume(path, socket=self.socket_path)
 
     def _opened(self, session: RunSession) -> None:
-        self.session = session
+        self.session, self.last_path = session, session.path
         session.app_attached(self.in_app)
         self.send(protocol.RunOpened(str(session.path)))
 

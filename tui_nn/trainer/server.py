@@ -56,15 +56,11 @@ from tui_nn.trainer.reports import STATS_INTERVAL_S, StatsTicker, state_event
 from tui_nn.trainer.side_by_side import train_paced, train_together
 
 if TYPE_CHECKING:  # it imports torch, which loads once the trainer is up (see `serve`)
-    from tui_nn.training import Trainer
+    pass
 
 SNAPSHOT_INTERVAL_S = 0.5  # lesson views redraw twice a second while training
 PACED_VIEWS_PER_S = 30  # at a pace, they follow every step up to this many a second
 FIRST_ATTACH_S = 60.0  # a socket trainer whose app never connects ends after this
-
-
-def _unsaid(trainer: Trainer) -> None:
-    pass
 
 
 class TrainerServer:
@@ -280,7 +276,7 @@ class TrainerServer:
         until = [trainer.state.epoch + 1 if one_epoch else None for trainer in trainers]
         # A comparison's network that ends says so at once (its summary, its run closed) while
         # the others train on; one network says so below, after its last state.
-        ended = self._nets.ended if len(trainers) > 1 else _unsaid
+        ended = self._nets.ended if len(trainers) > 1 else None
         if self._pace.full and max_steps is None:
             train_together(trainers, until, self._should_pause, ended)
         else:

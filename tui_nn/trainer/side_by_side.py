@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # imports torch, which loads once the trainer is up
 __all__ = ["TURN_S", "train_paced", "train_together"]
 
 TURN_S = 0.05  # a turn of the networks lasts at least this; a switch costs a few microseconds
+ASK_S = 0.02  # commands are looked at this often, as the engine does for one network
 
 
 def _left(trainers: Sequence[Trainer], until: Sequence[int | None]) -> list[int]:
@@ -35,27 +36,26 @@ def _left(trainers: Sequence[Trainer], until: Sequence[int | None]) -> list[int]
     ]
 
 
-def _noop(trainer: Trainer) -> None:
-    pass
-
-
 def train_together(
     trainers: Sequence[Trainer],
     until: Sequence[int | None],
     should_pause: Callable[[], bool],
-    ended: Callable[[Trainer], None] = _noop,
+    ended: Callable[[Trainer], None] | None = None,
 ) -> None:
-    """Train until each network is finished or at its `until`, or `should_pause()` (asked by
-    the engine about every 20 ms) says to pause. One network trains in one go."""
+    """Train until each network is finished or at its `until`, or `should_pause()` (asked
+    about every 20 ms, by the engine and between the networks' turns: a turn of one network
+    may be shorter) says to pause. One network trains in one go."""
     if len(trainers) == 1:
         trainers[0].run(until_epoch=until[0], should_pause=should_pause)
-        if trainers[0].finished:
+        if trainers[0].finished and ended is not None:
             ended(trainers[0])
         return
     asked = False
+    asked_at = time.perf_counter()
 
     def ask() -> bool:
-        nonlocal asked
+        nonlocal asked, asked_at
+        asked_at = time.perf_counter()
         asked = asked or should_pause()
         return asked
 
@@ -70,16 +70,20 @@ def train_together(
             if trainer.state.epoch < stop:
                 # Up to the budget, `until_epoch=None`: there the budget ends the run.
                 at_budget = last is None and stop >= limit
-                trainer.run(until_epoch=None if at_budget else stop, should_pause=ask)
-                if trainer.finished:
+                until_epoch = None if at_budget else stop
+                trainer.run(until_epoch=until_epoch, should_pause=ask, turn=True)
+                if trainer.finished and ended is not None:
                     ended(trainer)
-            if asked:
+            if asked or (time.perf_counter() - asked_at >= ASK_S and ask()):
                 break
         took = time.perf_counter() - started
         if took < TURN_S:
             turn *= 2
         elif took > 4 * TURN_S:
             turn = max(1, turn // 2)
+    for trainer in trainers:
+        if not trainer.finished:
+            trainer.emit_pending()
 
 
 def train_paced(
@@ -91,7 +95,7 @@ def train_paced(
     after_step: Callable[[], None],
     wait: Callable[[float], bool],
     should_pause: Callable[[], bool],
-    ended: Callable[[Trainer], None] = _noop,
+    ended: Callable[[Trainer], None] | None = None,
 ) -> None:
     """Train one step of each network at a time, with each step's `Metrics` and then
     `after_step` (the views), at most `pace` steps a second, until none has any left,
@@ -102,7 +106,7 @@ def train_paced(
     while left := _left(trainers, until):
         for i in left:
             trainers[i].run(until_epoch=until[i], max_steps=1)
-            if trainers[i].finished:
+            if trainers[i].finished and ended is not None:
                 ended(trainers[i])
         taken += 1
         after_step()

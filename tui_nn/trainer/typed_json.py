@@ -20,15 +20,24 @@ class ShapeError(ValueError):
     """A JSON value that does not have the shape its type hint asks for."""
 
 
+_SCALARS = (int, float, str, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_plain(value: Any) -> Any:
-    """Dataclasses (also nested, also in lists) as JSON-ready dicts; other values as they are."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            item.name: to_plain(getattr(value, item.name)) for item in dataclasses.fields(value)
-        }
+    """Dataclasses (also nested, also in lists) as JSON-ready dicts; other values as they are.
+    (Every Metrics event goes through here twice, with an epoch's loss per epoch: scalars
+    first, and each dataclass's field names looked up once.)"""
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, list):
         return [to_plain(item) for item in value]
-    return value
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return value
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: to_plain(getattr(value, name)) for name in names}
 
 
 _T = TypeVar("_T")

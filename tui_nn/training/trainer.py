@@ -222,10 +222,13 @@ class Trainer:
         should_pause: Callable[[], bool] | None = None,
         check_interval_s: float = 0.02,
         max_steps: int | None = None,
+        turn: bool = False,
     ) -> RunState:
         """Train until a stop rule fires, the epoch budget ends, `until_epoch` is reached, or
         `should_pause()` (asked about every `check_interval_s`) says to pause. After `max_steps`
-        steps it returns still "running" (the caller goes on at its pace, or calls `pause`)."""
+        steps it returns still "running" (the caller goes on at its pace, or calls `pause`).
+        A `turn` of networks side by side sends no event at its end unless the run ended: the
+        next turn's or `emit_pending` sends what it trained."""
         state = self.state
         if self.finished:
             return state
@@ -263,8 +266,13 @@ class Trainer:
                 self._finish_budget()
             elif state.step != stop_step:
                 state.status = "paused"
-        self._emit()
+        if not turn or self.finished:
+            self._emit()
         return state
+
+    def emit_pending(self) -> None:
+        """The event of what was trained since the last (after turns)."""
+        self._emit()
 
     def pause(self) -> None:
         """A run left "running" by `run(max_steps=...)` is paused."""

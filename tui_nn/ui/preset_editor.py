@@ -97,6 +97,9 @@ class PresetEditor:
         if a != b:
             return None
         new, old = candidate.train, self.committed.train
+        compared = candidate.compare.key if candidate.compare is not None else ""
+        if compared == "train.learning_rate" and new.learning_rate != old.learning_rate:
+            return None  # the networks are named by their learning rates: a fresh comparison
         commands: list[protocol.Command] = []
         if new.learning_rate != old.learning_rate:
             commands.append(protocol.SetLearningRate(value=new.learning_rate))

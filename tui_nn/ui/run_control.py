@@ -282,9 +282,12 @@ class RunControl:
             run
         )
 
-    def _run_preset(self, run: RunSummary) -> Preset | None:
+    def _run_preset(self, run: RunSummary, *, compared: bool = False) -> Preset | None:
+        """The run's preset; `compared`: the comparison's it is a network of, if any (what a
+        trainer that trains it trains)."""
+        where = (comparison_preset(run.path) if compared else None) or run.path / "preset.toml"
         try:
-            return load_preset(run.path / "preset.toml")
+            return load_preset(where)
         except TuiNnError as error:
             self.app.notify(str(error), title="cannot open the run", severity="error", markup=False)
             return None
@@ -372,7 +375,7 @@ class RunControl:
             message = f"run {run.id} is open in another app (trainer pid {live.pid})"
             self.app.notify(message, severity="warning", markup=False)
             return
-        preset = self._run_preset(run)
+        preset = self._run_preset(run, compared=True)
         if preset is None:
             return
 

@@ -118,18 +118,22 @@ class TrainerView:
         self.app.query_one(DevicePanel).show_stats(event)
 
     def summary(self, event: protocol.Summary) -> None:
-        self.app.query_one(RaceLine).summary(event)
-        if event.variant != 0:
-            return
-        self.diagnosis().set_stop(event.stop_reason)
+        race = self.app.query_one(RaceLine)
+        race.summary(event)
         message = event.message or "finished"
         diverged = event.status == "diverged"
+        name = race.label(event.variant)  # a comparison's: which network it is
+        if name:
+            message = f"{name}: {message}"
+        if diverged:
+            self.app.notify(message, title="diverged", severity="warning", markup=False)
+        if event.variant != 0:
+            return  # (the status bar and the diagnosis are the lead's)
+        self.diagnosis().set_stop(event.stop_reason)
         if not diverged and event.train_loss is not None:  # the same figures as the message
             self.app.query_one(StatusBar).show(**evaluation_fields(event.epochs, event))
         style = "$error" if diverged else "$success"
         self.app.query_one(StatusBar).show(message=message, message_style=style)
-        if diverged:
-            self.app.notify(message, title="diverged", severity="warning", markup=False)
 
     def error(self, event: protocol.Error) -> None:
         message = event.message or "unknown error"

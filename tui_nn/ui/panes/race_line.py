@@ -76,6 +76,11 @@ class RaceLine(Static):
         network.acc = acc if acc is not None else network.acc
         self._show()
 
+    def label(self, index: int) -> str:
+        """What network `index` of the comparison sets ("" without a comparison)."""
+        network = self._network(index)
+        return network.label if network is not None else ""
+
     def _network(self, index: int) -> _Network | None:
         return self.networks[index] if 0 <= index < len(self.networks) else None
 
