@@ -160,11 +160,13 @@ def test_the_perceptron_on_xor_is_not_separable() -> None:
 
 
 def test_too_high_a_learning_rate_oscillates() -> None:
+    # What the line said as the run went: its last evaluations may settle (they do on some
+    # CPUs, whose sums round otherwise), the jumps before them are what a learner saw.
     run = train("circle", learning_rate=1.0, epochs=40)
-    found = run.final()
-    assert found is not None and found.kind == "oscillating", found
-    assert "learning rate 1 too high" in found.message
-    assert train("circle", epochs=40).final() is None  # the preset's own rate does not
+    found = [d for d in run.seen() if d.kind == "oscillating"]
+    assert found, run.seen()
+    assert "learning rate 1 too high" in found[0].message
+    assert train("circle", epochs=40).seen() == []  # the preset's own rate does not
 
 
 # -- no rule fires on the built-in presets' healthy runs -----------------------------------------

@@ -40,7 +40,9 @@ def test_ray_tasks_give_the_local_backends_results(
     for here, there in zip(local, on_ray, strict=True):
         for key in ("seed", "overrides", "epochs", "converged", "stop_reason", "train_acc"):
             assert here[key] == there[key]
-        assert here["train_loss"] == there["train_loss"]  # the same function, bit for bit
+        # The same function; bit for bit on Intel, 1e-8 apart on this AMD EPYC, where a Ray
+        # worker's thread count sums the stacked products in another order.
+        assert here["train_loss"] == pytest.approx(there["train_loss"], abs=1e-6)
         assert Path(there["run"]).parent == tmp_path / "ray"
         info = json.loads((Path(there["run"]) / "run.json").read_text())
         assert info["status"] == "done" and (Path(there["run"]) / "model.safetensors").is_file()
