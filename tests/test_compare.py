@@ -49,6 +49,7 @@ def comparing(key: str, values: list[Any], name: str = "xor", **train: Any) -> P
         ('key = "train.learning_rate"\nvalues = ["0.1"]', "expected a number"),
         ('key = "train.seed"\nvalues = [1]', "'train.seed' cannot be compared"),
         ('key = "model.layers.5.units"\nvalues = [8]', "the preset has 2 layers"),
+        ('key = "model.layers.N.units"\nvalues = [8]', "'model.layers.N.units' cannot be compared"),
         ('key = "train.optimizer"\nvalues = []', "is empty"),
         ('key = "model.init"\nvalues = [["zeros"]]', "expected a single value"),
         ('values = ["sgd"]', 'add e.g. key = "train.optimizer"'),

@@ -73,7 +73,7 @@ def compare_path(key: str, n_layers: int) -> tuple[str | int, ...] | str:
             last = n_layers - 1
             return f"the preset has {n_layers} layers (model.layers.0 to model.layers.{last})"
         return ("model", "layers", index, match.group(2))
-    if key in COMPARE_KEYS:
+    if key in COMPARE_KEYS and ".N." not in key:  # (N stands for a layer's index)
         section, name = key.split(".")
         return (section, name)
     return f"{show(key)} cannot be compared; the keys that can: {listing(COMPARE_KEYS)}"
