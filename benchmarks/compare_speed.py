@@ -241,17 +241,14 @@ def thread_counts(bare: Bare) -> tuple[list[int], str]:
     return ([1, 2] if rates[2] >= 0.95 * rates[1] else [1]), found
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def bench(name: str, trainer: AppTrainer, rounds: int, epochs: int, seconds: float) -> bool:
     """Up to `rounds` rounds, fewer (at least `MIN_ROUNDS`) once `seconds` have passed."""
     from tui_nn.training import Trainer
 
     began = time.perf_counter()
     preset = compare_preset(name, epochs)
-    presets = [variant.preset for variant in variants(preset)]
+    compared = variants(preset)
+    presets = [variant.preset for variant in compared]
     engine = Trainer(presets[0])
     bare = Bare(presets, engine.n_train, engine.eval_every_epochs)
     warm = bare.shorter(4)
@@ -282,33 +279,33 @@ def bench(name: str, trainer: AppTrainer, rounds: int, epochs: int, seconds: flo
     bare_wall = [max(loops[count][i].rate for count in counts) for i in range(rounds)]
     engine_wall = [timing.rate for timing in engines]
     paired = [app / loop for app, loop in zip(done, bare_wall, strict=True)]
-    ratio, best = median(paired), max(done) / max(bare_wall)
-    cpu_ratio = median(app_cpu) / median([t.cpu_rate for t in loops[1]])
+    ratio, best = statistics.median(paired), max(done) / max(bare_wall)
+    cpu_ratio = statistics.median(app_cpu) / statistics.median([t.cpu_rate for t in loops[1]])
     by_threads = ", ".join(
-        f"{count} thread{'s' if count > 1 else ''} {median([t.rate for t in loops[count]]):,.0f}"
+        f"{count} thread{'s' if count > 1 else ''} {statistics.median([t.rate for t in loops[count]]):,.0f}"
         for count in counts
     )
     same_start = all(len(set(race.start_losses)) == 1 for race in races)
     reasons = sorted({str(reason) for race in races for reason in race.stop_reasons})
     print(
-        f"{name}: {' vs '.join(v.label for v in variants(preset))}, {epochs} epochs each of "
+        f"{name}: {' vs '.join(v.label for v in compared)}, {epochs} epochs each of "
         f"{engine.n_train} samples (stopped by: {', '.join(reasons)}), {rounds} rounds\n"
         f"  in app (python -m tui_nn.trainer.server via TrainerProcess, as the app runs it), "
         f"samples/s of both variants:\n"
-        f"    Start to State done  {median(done):>9,.0f} median, {max(done):>9,.0f} best "
-        f"({median([r.to_done_s for r in races]):.2f} s, of which "
-        f"{median([r.to_running_s for r in races]) * 1000:.0f} ms to State running)\n"
-        f"    Start to runs closed {median(closed):>9,.0f} median, {max(closed):>9,.0f} best\n"
-        f"    engine time alone    {median(engine_time):>9,.0f} median (Summaries' elapsed_s); "
-        f"{median([r.metrics_events / r.to_done_s for r in races]):.0f} Metrics events/s\n"
-        f"    per CPU second       {median(app_cpu):>9,.0f} median (the trainer process's)\n"
+        f"    Start to State done  {statistics.median(done):>9,.0f} median, {max(done):>9,.0f} best "
+        f"({statistics.median([r.to_done_s for r in races]):.2f} s, of which "
+        f"{statistics.median([r.to_running_s for r in races]) * 1000:.0f} ms to State running)\n"
+        f"    Start to runs closed {statistics.median(closed):>9,.0f} median, {max(closed):>9,.0f} best\n"
+        f"    engine time alone    {statistics.median(engine_time):>9,.0f} median (Summaries' elapsed_s); "
+        f"{statistics.median([r.metrics_events / r.to_done_s for r in races]):.0f} Metrics events/s\n"
+        f"    per CPU second       {statistics.median(app_cpu):>9,.0f} median (the trainer process's)\n"
         f"  bare loops one after the other, the faster thread count of each round "
         f"(medians: {by_threads}; {probe}):\n"
-        f"    wall                 {median(bare_wall):>9,.0f} median, {max(bare_wall):>9,.0f} best\n"
-        f"    per CPU second       {median([t.cpu_rate for t in loops[1]]):>9,.0f} median "
+        f"    wall                 {statistics.median(bare_wall):>9,.0f} median, {max(bare_wall):>9,.0f} best\n"
+        f"    per CPU second       {statistics.median([t.cpu_rate for t in loops[1]]):>9,.0f} median "
         f"(1 thread)\n"
         f"  for reference, the engine alone (Trainer.run in this process, one after the other): "
-        f"{median(engine_wall):,.0f} median, {max(engine_wall):,.0f} best; best/best: "
+        f"{statistics.median(engine_wall):,.0f} median, {max(engine_wall):,.0f} best; best/best: "
         f"{max(engine_wall) / max(bare_wall):.3f} of bare, in app {max(done) / max(engine_wall):.3f}"
         f" of it\n"
         f"  ratio in app / bare: median of rounds {ratio:.3f} (min {min(paired):.3f}, max "

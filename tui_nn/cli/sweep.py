@@ -83,7 +83,7 @@ def _with_compare(preset: Preset, overrides: list[Override]) -> tuple[Preset, li
     holds the one network it trained."""
     from dataclasses import replace
 
-    from tui_nn.presets.compare import base_value, compare_path, show_value
+    from tui_nn.presets.compare import compare_path, compared_values, show_value
     from tui_nn.sweep.grid import Override
 
     compare = preset.compare
@@ -99,8 +99,7 @@ def _with_compare(preset: Preset, overrides: list[Override]) -> tuple[Preset, li
             f"({', '.join(show_value(v) for v in compare.values)})"
         )
         return plain, overrides
-    values = (base_value(plain, compare.key), *compare.values)
-    return plain, [Override(compare.key, path, values), *overrides]
+    return plain, [Override(compare.key, path, tuple(compared_values(preset))), *overrides]
 
 
 def _default_workers(jobs: int) -> int:

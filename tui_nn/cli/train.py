@@ -87,19 +87,18 @@ def own_network(preset: Preset, named: str) -> Preset:
     import shlex
     from dataclasses import replace
 
-    from tui_nn.presets.compare import base_value, show_value
+    from tui_nn.presets.compare import compared_values, show_value
 
     compare = preset.compare
     if compare is None:
         return preset
-    plain = replace(preset, compare=None)
-    shown = ", ".join(show_value(v) for v in [base_value(plain, compare.key), *compare.values])
+    shown = ", ".join(show_value(v) for v in compared_values(preset))
     say(
         f"tui-nn: the preset compares {compare.key} = {shown}; this trains the first, its own "
         f"network; `tui-nn sweep {shlex.quote(named)}` trains all of them (the app trains them "
         "side by side)"
     )
-    return plain
+    return replace(preset, compare=None)
 
 
 def _train(options: argparse.Namespace, stop: StopSignals) -> int:

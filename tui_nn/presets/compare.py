@@ -31,6 +31,9 @@ __all__ = [
     "rebased",
     "check_compare",
     "compare_path",
+    "compared_values",
+    "layer_of",
+    "put_path",
     "show_value",
     "variant_label",
     "variants",
@@ -64,15 +67,21 @@ def variant_label(key: str, value: Any) -> str:
     return f"{key.rsplit('.', 1)[-1]}={show_value(value)}"
 
 
+def layer_of(key: str) -> tuple[int, str] | None:
+    """A layer's compared key (`model.layers.1.units`): the layer's index and the field."""
+    match = _LAYER_KEY.fullmatch(key)
+    return (int(match.group(1)), match.group(2)) if match is not None else None
+
+
 def compare_path(key: str, n_layers: int) -> tuple[str | int, ...] | str:
     """The key's path in a preset dict, or why it cannot be compared (one line)."""
-    match = _LAYER_KEY.fullmatch(key)
-    if match is not None:
-        index = int(match.group(1))
+    layer = layer_of(key)
+    if layer is not None:
+        index, name = layer
         if index >= n_layers:
             last = n_layers - 1
             return f"the preset has {n_layers} layers (model.layers.0 to model.layers.{last})"
-        return ("model", "layers", index, match.group(2))
+        return ("model", "layers", index, name)
     if key in COMPARE_KEYS and ".N." not in key:  # (N stands for a layer's index)
         section, name = key.split(".")
         return (section, name)
@@ -89,11 +98,16 @@ def _get(raw: dict[str, Any], path: tuple[str | int, ...]) -> Any:
     return None if node == {} else node
 
 
-def _put(raw: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+def put_path(raw: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+    """Set the key at `path` of a preset dict (None removes it: an absent key)."""
     node: Any = raw
     for part in path[:-1]:
         node = node[part] if isinstance(part, int) else node.setdefault(part, {})
-    node[path[-1]] = value
+    last = path[-1]
+    if value is None:
+        node.pop(last, None)
+    else:
+        node[last] = value
 
 
 def base_value(preset: Preset, key: str) -> Any:
@@ -105,6 +119,15 @@ def base_value(preset: Preset, key: str) -> Any:
     for part in path:
         node = node[part] if isinstance(part, int) else getattr(node, str(part))
     return node
+
+
+def compared_values(preset: Preset) -> list[Any]:
+    """The compared key's value in each network: the preset's own first, then the table's
+    ([] for a preset that compares nothing)."""
+    compare = preset.compare
+    if compare is None or not compare.values:
+        return []
+    return [base_value(preset, compare.key), *compare.values]
 
 
 def check_compare(
@@ -146,7 +169,7 @@ def check_compare(
             raise check.fail((*vp, i), f"{show(value)} is {what}; compare different values")
         seen.append(value)
         variant = copy.deepcopy(body)
-        _put(variant, path, value)
+        put_path(variant, path, value)
         try:
             check_variant(variant)
         except PresetError as error:
@@ -169,9 +192,9 @@ def variants(preset: Preset) -> list[Variant]:
     if isinstance(path, str):
         raise PresetError(path)
     out: list[Variant] = []
-    for value in [base_value(own, compare.key), *compare.values]:
+    for value in compared_values(preset):
         raw = copy.deepcopy(body)
-        _put(raw, path, value)
+        put_path(raw, path, value)
         label = variant_label(compare.key, value)
         made = preset_from_dict(raw, source=f"the variant {label}")
         out.append(Variant(len(out), label, value, replace(made, name=f"{preset.name} [{label}]")))

@@ -24,7 +24,7 @@ from tui_nn.spec import (
     Preset,
 )
 
-from .compare import base_value, compare_path, show_value
+from .compare import base_value, compare_path, layer_of, show_value
 from .convert import preset_from_dict, preset_to_dict
 from .limits import LEARNING_RATE, MAX_COUNT, MAX_UNITS, MOMENTUM, WEIGHT_DECAY
 from .messages import show
@@ -67,16 +67,9 @@ def _layer_key(index: int, field: str) -> str:
     return f"model.layers.{index}.{field}"
 
 
-def _layer_of(key: str) -> tuple[int, str] | None:
-    parts = key.split(".")
-    if len(parts) == 4 and parts[:2] == ["model", "layers"] and parts[2].isdigit():
-        return int(parts[2]), parts[3]
-    return None
-
-
 def key_label(preset: Preset, key: str) -> str:
     """A key as a person names it: "learning rate", "activation of layer 2 (output)"."""
-    layer = _layer_of(key)
+    layer = layer_of(key)
     if layer is None:
         return _LABELS.get(key, key)
     index, field = layer
@@ -175,7 +168,7 @@ def _activations(preset: Preset, index: int) -> list[str]:
 
 
 def _candidates(preset: Preset, key: str, own: Any) -> Iterable[Any]:
-    layer = _layer_of(key)
+    layer = layer_of(key)
     if layer is not None:
         index, field = layer
         if field == "units":

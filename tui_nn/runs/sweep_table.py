@@ -249,14 +249,15 @@ def cell_value(row: SweepRow, column: str) -> Any:
 def sort_rows(rows: list[SweepRow], column: str, *, reverse: bool = False) -> list[SweepRow]:
     """The rows by `column` (stable: ties keep their order); those without a value last, in
     either direction. Values of different kinds (a number and a word) sort numbers first."""
-    present = [row for row in rows if cell_value(row, column) is not None]
-    missing = [row for row in rows if cell_value(row, column) is None]
+    valued = [(cell_value(row, column), row) for row in rows]
+    present = [(value, row) for value, row in valued if value is not None]
+    missing = [row for value, row in valued if value is None]
 
-    def key(row: SweepRow) -> tuple[int, Any]:
-        value = cell_value(row, column)
+    def key(pair: tuple[Any, SweepRow]) -> tuple[int, Any]:
+        value = pair[0]
         return (0, value) if isinstance(value, int | float) else (1, str(value))
 
-    return sorted(present, key=key, reverse=reverse) + missing
+    return [row for _, row in sorted(present, key=key, reverse=reverse)] + missing
 
 
 def short_key(key: str) -> str:

@@ -25,7 +25,7 @@ from tui_nn.presets import slugify
 from tui_nn.runs.listing import COMPARE_PRESET, SWEEP_FILE, runs_root
 from tui_nn.spec import Preset
 
-__all__ = ["COMPARE_PRESET", "SWEEP_FILE", "SweepFolder", "plan_folder"]
+__all__ = ["SWEEP_FILE", "SweepFolder", "plan_folder"]
 
 
 def plan_folder(out: str | None, preset_name: str, kind: str = "sweep") -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tui_nn.errors import TuiNnError
 from tui_nn.presets import preset_from_dict, preset_to_dict, slugify
-from tui_nn.presets.compare import show_value
+from tui_nn.presets.compare import put_path, show_value
 from tui_nn.presets.limits import MAX_SEED
 from tui_nn.spec import DataSpec, LayerSpec, ModelSpec, Preset, TrainSpec
 
@@ -174,7 +174,7 @@ def expand_grid(preset: Preset, seeds: list[int], overrides: list[Override]) -> 
     for combo in combos:
         raw = preset_to_dict(preset)
         for override, value in zip(overrides, combo, strict=True):
-            _put(raw, override.path, value)
+            put_path(raw, override.path, value)
         shown = ", ".join(f"{k}={show_value(v)}" for k, v in zip(keys, combo, strict=True))
         source = f"--set {shown}" if shown else "the preset"
         for seed in seeds:
@@ -188,21 +188,6 @@ def expand_grid(preset: Preset, seeds: list[int], overrides: list[Override]) -> 
                 SweepRun(len(runs), seed, dict(zip(keys, combo, strict=True)), checked, name)
             )
     return runs
-
-
-def _put(raw: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
-    node: Any = raw
-    for part in path[:-1]:
-        if isinstance(part, int):
-            node = node[part]
-        else:
-            node = node.setdefault(part, {})
-    last = path[-1]
-    assert isinstance(last, str)
-    if value is None:
-        node.pop(last, None)
-    else:
-        node[last] = value
 
 
 def _run_name(index: int, overrides: dict[str, Any], seed: int) -> str:

@@ -40,7 +40,8 @@ class Networks:
 
     @property
     def others(self) -> list[Trainer]:
-        return self.race.trainers
+        """A comparison's networks besides the lead."""
+        return [member.trainer for member in self.race.members]
 
     def pairs(self) -> list[tuple[Trainer, RunKeeper]]:
         """Every network and its run, the lead's first ([] before a preset is loaded)."""

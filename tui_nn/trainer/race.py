@@ -41,10 +41,8 @@ def tagged(event: protocol.Event, variant: int) -> protocol.Event:
 
 @dataclass
 class Member:
-    """One network of a comparison besides the lead."""
+    """One network of a comparison besides the lead, and its run."""
 
-    index: int
-    label: str
     trainer: Trainer
     keeper: RunKeeper
 
@@ -54,11 +52,20 @@ class Race:
         self.send = send
         self.socket_path = socket_path
         self.members: list[Member] = []
-        self.compared = ""  # the key the variants differ in ("" while there is one network)
-        self.labels: list[str] = []  # what each network sets, the lead's first
-        self.values: list[object] = []  # the compared key's value in each, the lead's first
+        self.variants: list[Variant] = []  # every network's, the lead's first ([]: one network)
         self.preset: Preset | None = None  # the preset that compares them
         self.folder: SweepFolder | None = None  # where the runs of the comparison are
+
+    @property
+    def compared(self) -> str:
+        """The key the networks differ in ("" while there is one network)."""
+        compare = self.preset.compare if self.preset is not None else None
+        return compare.key if compare is not None else ""
+
+    @property
+    def labels(self) -> list[str]:
+        """What each network sets, the lead's first."""
+        return [variant.label for variant in self.variants]
 
     def build(self, preset: Preset, variants: list[Variant], lead: Trainer) -> None:
         """The networks of `variants[1:]` of `preset`, beside the already built `lead`
@@ -74,18 +81,15 @@ class Race:
                 on_event=keeper.metrics,
                 on_epoch_end=keeper.epoch_ended,
             )
-            self.members.append(Member(variant.index, variant.label, trainer, keeper))
-        self.preset = preset
-        self.compared = preset.compare.key if preset.compare is not None else ""
-        self.labels = [variant.label for variant in variants]
-        self.values = [variant.value for variant in variants]
+            self.members.append(Member(trainer, keeper))
+        self.preset, self.variants = preset, variants
 
     def _sender(self, index: int) -> Callable[[protocol.Event], None]:
         return lambda event: self.send(tagged(event, index))
 
     def clear(self) -> None:
         """No comparison (their runs are closed first: see `close`)."""
-        self.members, self.compared, self.labels, self.values = [], "", [], []
+        self.members, self.variants = [], []
         self.folder, self.preset = None, None
 
     def run_folders(self, keepers: list[RunKeeper]) -> list[Path | None]:
@@ -105,8 +109,8 @@ class Race:
             folder.start(
                 kind="compare",
                 preset=self.preset.name,
-                seeds=[self.members[0].trainer.preset.train.seed],
-                set={self.compared: self.values},
+                seeds=[self.preset.train.seed],
+                set={self.compared: [variant.value for variant in self.variants]},
                 runs=names,
                 backend="app",
             )
@@ -118,10 +122,6 @@ class Race:
             None if was_opened else path / name
             for was_opened, name in zip(opened, names, strict=True)
         ]
-
-    @property
-    def trainers(self) -> list[Trainer]:
-        return [member.trainer for member in self.members]
 
     def close(self, status: str) -> None:
         """Close the members' runs (the lead's is the server's) and the comparison's folder."""

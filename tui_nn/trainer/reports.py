@@ -54,10 +54,14 @@ def state_event(
         return protocol.State("idle", pace=pace)
     state = trainer.state
     networks = [trainer, *(others or [])]
-    variants = [
-        protocol.VariantState(t.state.status, t.state.epoch, t.state.step, t.state.message)
-        for t in networks
-    ]
+    variants = (
+        [
+            protocol.VariantState(t.state.status, t.state.epoch, t.state.step, t.state.message)
+            for t in networks
+        ]
+        if others
+        else []
+    )
     if status is None and others:
         if not all(t.finished for t in networks):
             status = "paused" if trainer.finished else None
@@ -71,7 +75,7 @@ def state_event(
         lr=trainer.learning_rate,
         stops=list(state.stops),
         pace=pace,
-        variants=variants if others else [],
+        variants=variants,
     )
 
 

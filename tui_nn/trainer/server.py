@@ -293,9 +293,8 @@ class TrainerServer:
         self._nets.paused()  # first: a run the app sees paused has its checkpoint
         self._send_state()
         self._send_snapshot()
-        for trainer in trainers:
-            if trainer.finished:
-                self._nets.ended(trainer)  # (a comparison's others may have ended before)
+        if ended is None and trainers[0].finished:
+            self._nets.ended(trainers[0])  # (a comparison's said so as each ended)
 
     def _wait_between_steps(self, seconds: float) -> bool:
         """Take commands for `seconds`; True when one of them asks to pause."""

@@ -21,7 +21,7 @@ from tui_nn.trainer.pace import Pace
 if TYPE_CHECKING:  # imports torch, which loads once the trainer is up
     from tui_nn.training import Trainer
 
-__all__ = ["TURN_S", "train_paced", "train_together"]
+__all__ = ["train_paced", "train_together"]
 
 TURN_S = 0.05  # a turn of the networks lasts at least this; a switch costs a few microseconds
 ASK_S = 0.02  # commands are looked at this often, as the engine does for one network

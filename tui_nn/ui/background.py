@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from functools import partial
 from typing import Any, TypeVar
 
 from textual import events
@@ -40,7 +39,7 @@ def in_thread(
                 done(result)
 
         with contextlib.suppress(Exception):  # the app may be gone
-            app.post_message(events.Callback(callback=partial(deliver)))
+            app.post_message(events.Callback(callback=deliver))
 
     threading.Thread(target=run, daemon=True, name=name).start()
     return cancel

@@ -80,7 +80,8 @@ class TrainerView:
             self.runs.on_run(event)
 
     def metrics(self, event: protocol.Metrics) -> None:
-        self.app.query_one(PlotsPane).add_metrics(event)
+        plots = self.app.query_one(PlotsPane)
+        plots.add_metrics(event)
         self.app.query_one(RaceLine).metrics(event)
         if event.variant != 0:  # another network of a comparison: its curves alone
             return
@@ -99,7 +100,7 @@ class TrainerView:
         if self.link.rate is not None:
             fields["steps_per_s"] = self.link.rate
         # A comparison is done when all its networks are: the trainer's `State` says when.
-        racing = bool(self.app.query_one(PlotsPane).variants)
+        racing = bool(plots.variants)
         self.link.set_status(self.link.status if racing else event.status, **fields)
 
     def history(self, event: protocol.History) -> None:

@@ -78,9 +78,13 @@ class PlotsPane(Vertical):
         self.plots: tuple[LossPlot, LossPlot] | None = None  # (loss, accuracy) once mounted
         self._legend_lines: dict[str | None, int] = {}  # legend id -> lines it wraps to
         self.variants: list[str] = []  # a comparison's networks, named by what they set
+        self._lines = (LOSS_LINES, ACC_LINES)  # (loss, accuracy): follow variants and has_test
 
     def lines(self) -> tuple[list[PlotLine], list[PlotLine]]:
         """The (loss, accuracy) plots' lines: train and test, or one per compared network."""
+        return self._lines
+
+    def _made_lines(self) -> tuple[list[PlotLine], list[PlotLine]]:
         if not self.variants:
             return LOSS_LINES, ACC_LINES
         accuracy = "test_acc" if self.has_test else "train_acc"
@@ -99,6 +103,7 @@ class PlotsPane(Vertical):
         self.clear()
 
     def _set_lines(self) -> None:
+        self._lines = self._made_lines()
         if self.plots is not None:
             for plot, lines in zip(self.plots, self.lines(), strict=True):
                 plot.lines = lines
@@ -244,9 +249,12 @@ class PlotsPane(Vertical):
     def set_stops(self, stops: list[StopMark]) -> None:
         """Where the stop rules fired (a `State` event's `stops`): marked on the loss plot."""
         spe = self.steps_per_epoch
-        marks = [stop.step / spe if spe else float(stop.epoch) for stop in stops]
-        if self.variants:
-            marks = []  # the first network's stops only: the race line says where each stopped
+        # A comparison's: the first network's stops only, so none (the race line says each's).
+        marks = (
+            []
+            if self.variants
+            else [stop.step / spe if spe else float(stop.epoch) for stop in stops]
+        )
         if marks != self.stops:
             self.stops = marks
             self._dirty = True

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui_nn.trainer.protocol import Metrics, State, Summary
 
-from ..widgets.plot_line import OVERLAY_COLORS, OVERLAY_MARKERS, line_style
+from ..widgets.plot_line import line_style, overlay_color, overlay_marker
 from .status_bar import format_acc, format_loss
 
 __all__ = ["RaceLine"]
@@ -94,8 +94,8 @@ class RaceLine(Static):
         if short:  # "optimizer  • adam ...  • sgd ...": the key once, then the values
             parts.append((keys.pop(), "bold"))
         for index, network in enumerate(self.networks):
-            color = line_style(OVERLAY_COLORS[index % len(OVERLAY_COLORS)])
-            marker = OVERLAY_MARKERS[index % len(OVERLAY_MARKERS)] if self.mono else "•"
+            color = line_style(overlay_color(index))
+            marker = overlay_marker(index) if self.mono else "•"
             if index or short:
                 parts.append("  ")
             name = network.label.partition("=")[2] if short else network.label

@@ -40,11 +40,12 @@ from ..history_loader import RunHistory, load_history
 from ..widgets.key_bar import KeyBar
 from ..widgets.loss_plot import LossPlot
 from ..widgets.plot_line import (
-    OVERLAY_COLORS,
-    OVERLAY_MARKERS,
     PlotLine,
+    line_style,
+    overlay_color,
     overlay_key,
     overlay_lines,
+    overlay_marker,
 )
 
 CURVE_DELAY_S = 0.15  # moving through the table reads only the run it stops on
@@ -192,8 +193,8 @@ class SweepScreen(ModalScreen[RunSummary | None]):
             return Text(" ")
         index = self.chosen.index(path)
         if self.ascii_mode or self.mono:
-            return Text(OVERLAY_MARKERS[index % len(OVERLAY_MARKERS)], style="bold")
-        return Text("●", style=f"bold {OVERLAY_COLORS[index % len(OVERLAY_COLORS)]}")
+            return Text(overlay_marker(index), style="bold")
+        return Text("●", style=f"bold {overlay_color(index)}")
 
     def _marks(self) -> None:
         view = self.query_one(DataTable)
@@ -300,6 +301,7 @@ class SweepScreen(ModalScreen[RunSummary | None]):
             _copy(run.loss, "train_loss", loss, i)
         loss_plot = self.query_one("#sweep-loss-plot", LossPlot)
         loss_plot.history, loss_plot.lines = loss, overlay_lines("train_loss", labels)
+        loss_lines = loss_plot.lines
         loss_plot.replot()
         second = History()
         acc_plot = self.query_one("#sweep-acc-plot", LossPlot)
@@ -313,7 +315,7 @@ class SweepScreen(ModalScreen[RunSummary | None]):
         acc_plot.history, acc_plot.lines = second, lines
         acc_plot.replot()
         self.query_one("#sweep-acc-title", Label).update(title)
-        self._legend(overlay_lines("train_loss", labels))
+        self._legend(loss_lines)
 
     def _legend(self, lines: list[PlotLine]) -> None:
         parts: list[str | tuple[str, str]] = []
@@ -321,7 +323,7 @@ class SweepScreen(ModalScreen[RunSummary | None]):
             marker = line.ascii_marker if (self.ascii_mode or self.mono) else "•"
             if parts:
                 parts.append("  ")
-            parts.append((f"{marker} {line.label}", "" if self.mono else f"ansi_{line.color}"))
+            parts.append((f"{marker} {line.label}", "" if self.mono else line_style(line.color)))
         self.query_one("#sweep-legend", Static).update(Content.assemble(*parts))
 
     def on_loss_plot_resized(self, message: LossPlot.Resized) -> None:

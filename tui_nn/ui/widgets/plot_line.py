@@ -10,8 +10,10 @@ __all__ = [
     "OVERLAY_MARKERS",
     "PlotLine",
     "line_style",
+    "overlay_color",
     "overlay_key",
     "overlay_lines",
+    "overlay_marker",
 ]
 
 
@@ -35,6 +37,16 @@ OVERLAY_COLORS = ("cyan", "magenta", "yellow", "green", "blue", "white")
 OVERLAY_MARKERS = ("*", "o", "+", "x", "#", "%")
 
 
+def overlay_color(index: int) -> str:
+    """Run `index`'s colour in an overlay (they repeat past six)."""
+    return OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
+
+
+def overlay_marker(index: int) -> str:
+    """Run `index`'s ASCII marker in an overlay."""
+    return OVERLAY_MARKERS[index % len(OVERLAY_MARKERS)]
+
+
 def overlay_key(series: str, index: int) -> str:
     """The History key of run `index`'s `series` (e.g. "train_loss#1") in an overlay."""
     return f"{series}#{index}"
@@ -43,12 +55,6 @@ def overlay_key(series: str, index: int) -> str:
 def overlay_lines(series: str, labels: list[str]) -> list[PlotLine]:
     """One line per run for `series`, labelled, in the overlay colours (they repeat past six)."""
     return [
-        PlotLine(
-            overlay_key(series, i),
-            label,
-            OVERLAY_COLORS[i % len(OVERLAY_COLORS)],
-            "dot",
-            OVERLAY_MARKERS[i % len(OVERLAY_MARKERS)],
-        )
+        PlotLine(overlay_key(series, i), label, overlay_color(i), "dot", overlay_marker(i))
         for i, label in enumerate(labels)
     ]
