@@ -140,3 +140,11 @@ async def test_a_new_learning_rate_reloads_a_comparison_of_learning_rates(fake_a
             # Networks named by their learning rates: a fresh comparison, not a live change.
             assert (editor.live_changes(faster) is not None) == live
         await app.later.settle()
+
+
+def test_without_colours_the_race_line_marks_each_network_as_the_plots_do() -> None:
+    race = RaceLine(mono=True)
+    race.set_variants(["optimizer=adam", "optimizer=sgd"])
+    assert race.line().startswith("optimizer  * adam ep 0") and "  o sgd ep 0" in race.line()
+    race.mono = False
+    assert "• adam" in race.line()

@@ -131,7 +131,7 @@ class TuiNnApp(TrainerMessages, App[int]):
                     yield TabPane("Lesson", id="tab-lesson")  # filled after the first frame
                 yield PlotsPane(ascii_mode=self.ascii_mode, mono=self.no_color, id="plots")
             yield StatusBar(id="status")
-            yield RaceLine(id="race")
+            yield RaceLine(mono=self.no_color, id="race")
         yield TooSmall(id="too-small")
         yield KeyBar()
 

@@ -28,10 +28,10 @@ class _Network:
 
 
 class RaceLine(Static):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, mono: bool = False, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
         self.networks: list[_Network] = []
-        self.mono = False  # no colours: the markers tell the networks apart
+        self.mono = mono  # no colours: the plots' markers tell the networks apart
 
     def set_variants(self, labels: list[str]) -> None:
         """A newly loaded preset's networks ([] hides the line)."""
