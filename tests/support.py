@@ -17,6 +17,7 @@ from tui_nn.trainer import protocol as p
 from tui_nn.ui.app import TuiNnApp
 from tui_nn.ui.panes.network import LayerRow
 from tui_nn.ui.panes.status_bar import StatusBar
+from tui_nn.ui.widgets.deferred import DeferredFields
 
 POLL_S = 0.02  # how often `wait_for` looks again
 SIZE = (80, 24)
@@ -171,7 +172,11 @@ def loaded(
 
 
 async def show_tab(pilot: Pilot[Any], tab: str) -> None:
+    """The tab shown, its deferred fields built and filled (`DeferredFields`): a value typed
+    into a field before its fill would be filled over."""
     pilot.app.query_one("#sidebar", TabbedContent).active = f"tab-{tab}"
+    panes = list(pilot.app.query(DeferredFields))
+    await wait_for(pilot, lambda: all(pane.built for pane in panes), "the panes' fields built")
     await pilot.pause()
 
 

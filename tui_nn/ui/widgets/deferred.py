@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.compose import compose
+from textual.css.query import NoMatches
 from textual.widget import Widget
 
 
@@ -30,7 +31,12 @@ class DeferredFields(Widget):
             return  # built, or the app is exiting
         await self.mount_all(compose(self, self.compose_fields()))
         self.built = True
-        await self.on_built()
+        try:
+            await self.on_built()
+        except NoMatches:
+            if self.is_attached and self.app.return_code is None:
+                raise
+            # The app began to exit while the fields mounted: they are going (a quick quit).
 
     async def on_built(self) -> None:
         """Show the pane's state in its freshly mounted fields."""
